@@ -1,0 +1,118 @@
+"""Command line: `python -m bot <command>`. Run `python -m bot --help` for the list."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot.config import PROJECT_ROOT, Settings
+
+
+def _detector(settings: Settings):
+    """A detector trained on the NLU data, exactly as the Rasa component trains it."""
+    from bot.language import LanguageDetector, NgramModel
+    from bot.training_data import read_examples
+
+    examples = read_examples([settings.nlu_data_dir])
+    return LanguageDetector(NgramModel.train((e.text, e.language) for e in examples))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.web import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_language_detect(args: argparse.Namespace, settings: Settings) -> int:
+    detector = _detector(settings)
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        print(detector.detect(line).language if line.strip() else "und", flush=True)
+    return 0
+
+
+def cmd_language_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import evaluate_language_detection, format_language_report
+
+    report = evaluate_language_detection(_detector(settings), Path(args.data))
+    print(format_language_report(report))
+    return 0
+
+
+def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import evaluate_nlu, format_nlu_report
+
+    report = evaluate_nlu(Path(args.model), Path(args.data))
+    print(format_nlu_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import AssistantUnavailable, ask
+
+    try:
+        result = ask(settings.rasa_url, args.text, sender=args.sender)
+    except AssistantUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.client import chat
+
+    return chat(settings.rasa_url)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Wegwijs command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("serve", help="run the web app (NLG endpoint, health)").set_defaults(func=cmd_serve)
+
+    language = commands.add_parser("language", help="language detection tools").add_subparsers(
+        dest="language_command", required=True
+    )
+    language.add_parser(
+        "detect", help="read one message per line on stdin, print one language code (or und) per line"
+    ).set_defaults(func=cmd_language_detect)
+    evaluate = language.add_parser(
+        "evaluate", help="accuracy on labelled short messages, next to plain langdetect"
+    )
+    evaluate.add_argument("--data", default=str(PROJECT_ROOT / "tests" / "data" / "language_id"))
+    evaluate.set_defaults(func=cmd_language_evaluate)
+
+    nlu = commands.add_parser("nlu", help="NLU tools").add_subparsers(dest="nlu_command", required=True)
+    nlu_eval = nlu.add_parser("evaluate", help="intent accuracy and macro-F1 per language on held-out data")
+    nlu_eval.add_argument("--model", default=str(PROJECT_ROOT / "models" / "wegwijs.tar.gz"))
+    nlu_eval.add_argument("--data", default=str(PROJECT_ROOT / "tests" / "data" / "nlu_heldout"))
+    nlu_eval.add_argument("--json", help="also write the figures to this JSON file")
+    nlu_eval.set_defaults(func=cmd_nlu_evaluate)
+
+    ask = commands.add_parser("ask", help="send one message to the running assistant, print JSON")
+    ask.add_argument("text")
+    ask.add_argument("--sender", help="conversation id (default: a new one)")
+    ask.set_defaults(func=cmd_ask)
+
+    commands.add_parser("chat", help="chat with the running assistant in the terminal").set_defaults(
+        func=cmd_chat
+    )
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

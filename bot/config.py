@@ -1,0 +1,70 @@
+"""Settings, read from `WEGWIJS_*` environment variables in this one place.
+
+Every setting has a safe local default (loopback addresses, SQLite files under `var/`), so a new user
+needs nothing but the set-up script. The README documents each variable.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from bot.language import SUPPORTED_LANGUAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value the assistant cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_language: str = "nl"
+    content_dir: Path = PROJECT_ROOT / "data" / "content"
+    nlu_data_dir: Path = PROJECT_ROOT / "data" / "nlu"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'wegwijs.db'}"
+    tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    web_host: str = "127.0.0.1"
+    web_port: int = 5056
+    rasa_url: str = "http://127.0.0.1:5005"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        """Build settings from the environment (or the given mapping, for tests)."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        var_dir = Path(env.get("WEGWIJS_VAR_DIR", defaults.var_dir))
+        settings = cls(
+            default_language=env.get("WEGWIJS_DEFAULT_LANGUAGE", defaults.default_language),
+            content_dir=Path(env.get("WEGWIJS_CONTENT_DIR", defaults.content_dir)),
+            nlu_data_dir=Path(env.get("WEGWIJS_NLU_DATA_DIR", defaults.nlu_data_dir)),
+            var_dir=var_dir,
+            database_url=env.get("WEGWIJS_DATABASE_URL", f"sqlite:///{var_dir / 'wegwijs.db'}"),
+            tracker_store_url=env.get("WEGWIJS_TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
+            web_host=env.get("WEGWIJS_WEB_HOST", defaults.web_host),
+            web_port=_port(env, "WEGWIJS_WEB_PORT", defaults.web_port),
+            rasa_url=env.get("WEGWIJS_RASA_URL", defaults.rasa_url).rstrip("/"),
+            log_level=env.get("WEGWIJS_LOG_LEVEL", defaults.log_level).upper(),
+        )
+        if settings.default_language not in SUPPORTED_LANGUAGES:
+            raise SettingsError(
+                f"WEGWIJS_DEFAULT_LANGUAGE={settings.default_language!r} is not one of {SUPPORTED_LANGUAGES}"
+            )
+        return settings
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None:
+        return default
+    try:
+        port = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"{name}={value!r} is not a port number")
+    return port

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the assistant on loopback with SQLite storage: sets up and trains first when needed, starts the
+# action server, the web app (NLG, health) and the Rasa server, and stops all three on Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+bash scripts/setup.sh
+bash scripts/train.sh
+
+RASA_PORT=5005 ACTIONS_PORT=5055
+WEB_PORT="${WEGWIJS_WEB_PORT:-5056}"
+mkdir -p var/log
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  echo "Wegwijs stopped."
+}
+trap stop_all EXIT INT TERM
+
+SANIC_HOST=127.0.0.1 "$PY" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+"$PY" -m bot serve >var/log/web.log 2>&1 &
+pids+=($!)
+"$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+  --interface 127.0.0.1 --port "$RASA_PORT" --enable-api >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+wait_for() {  # name url
+  for _ in $(seq 1 120); do
+    if "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$2" 2>/dev/null; then
+      return 0
+    fi
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "$1 did not start: see var/log/" >&2; exit 1; }
+    done
+    sleep 1
+  done
+  echo "$1 did not answer in time: see var/log/" >&2
+  exit 1
+}
+wait_for "The action server" "http://127.0.0.1:$ACTIONS_PORT/health"
+wait_for "The web app" "http://127.0.0.1:$WEB_PORT/health"
+wait_for "The Rasa server" "http://127.0.0.1:$RASA_PORT/"
+
+cat <<MSG
+
+Wegwijs is running (logs in var/log/). Chat with it:
+  - in this terminal:  make chat          (or: .venv/bin/python -m bot chat)
+  - over HTTP:         curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
+                         -d '{"sender": "me", "message": "Hallo"}'
+  - one question:      .venv/bin/python -m bot ask "How long do I have to integrate?"
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A Wegwijs process stopped unexpectedly: see var/log/." >&2
+exit 1

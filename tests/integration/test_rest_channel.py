@@ -1,0 +1,96 @@
+"""The real servers (Rasa, action server, web app) on loopback, spoken to over Rasa's REST channel."""
+import uuid
+
+import pytest
+
+from bot.client import ask, send
+
+pytestmark = pytest.mark.slow
+
+
+def new_sender():
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def texts(replies):
+    return [r.get("text", "") for r in replies]
+
+
+def test_answers_dutch_in_dutch_with_source_and_buttons(servers, catalogue):
+    sender = new_sender()
+    replies = send(servers.rasa_url, sender, "Hallo, goedemorgen!")
+    assert texts(replies) == [catalogue.render("utter_greet", "nl").text]
+    assert [b["payload"] for b in replies[0]["buttons"]] == [b.payload for b in catalogue.get("utter_greet", "nl").buttons]
+
+    replies = send(servers.rasa_url, sender, "Moet ik inburgeren als ik uit Oekraïne kom?")
+    expected = catalogue.render("utter_obligation", "nl").text
+    assert texts(replies) == [expected]
+    assert catalogue.get("utter_obligation", "nl").source in expected
+
+
+def test_asks_the_law_once_and_remembers_it(servers, catalogue):
+    sender = new_sender()
+    replies = send(servers.rasa_url, sender, "How long do I have to finish my integration?")
+    assert texts(replies) == [catalogue.render("utter_ask_law", "en").text]
+    payloads = [b["payload"] for b in replies[0]["buttons"]]
+    assert '/ask_deadline{"law":"wi2021"}' in payloads
+
+    replies = send(servers.rasa_url, sender, '/ask_deadline{"law":"wi2021"}')
+    assert texts(replies) == [catalogue.render("utter_deadline_wi2021", "en").text]
+
+    # The follow-up button and a new question use the remembered law without asking again.
+    replies = send(servers.rasa_url, sender, "/ask_fine")
+    assert texts(replies) == [catalogue.render("utter_fine_wi2021", "en").text]
+    replies = send(servers.rasa_url, sender, "Can I borrow money from DUO for my course?")
+    assert texts(replies) == [catalogue.render("utter_loan_wi2021", "en").text]
+
+
+def test_short_messages_do_not_switch_the_language(servers, catalogue):
+    sender = new_sender()
+    send(servers.rasa_url, sender, "Hallo, hoeveel kost het examen inburgering?")
+    replies = send(servers.rasa_url, sender, "ok")
+    assert texts(replies) == [catalogue.render("utter_anything_else", "nl").text]
+
+
+def test_explicit_language_switch(servers, catalogue):
+    sender = new_sender()
+    send(servers.rasa_url, sender, "Hallo, ik wil iets vragen over de inburgering")
+    replies = send(servers.rasa_url, sender, "English please")
+    assert texts(replies) == [catalogue.render("utter_language_changed", "en").text]
+    replies = send(servers.rasa_url, sender, "/ask_contact_info")
+    assert texts(replies) == [catalogue.render("utter_contact_info", "en").text]
+
+
+def test_a_second_misunderstanding_offers_a_person(servers, catalogue):
+    sender = new_sender()
+    send(servers.rasa_url, sender, "Hello, I have a question")
+    first = send(servers.rasa_url, sender, "/nlu_fallback")
+    second = send(servers.rasa_url, sender, "/nlu_fallback")
+    assert texts(first) == [catalogue.render("utter_fallback", "en").text]
+    assert texts(second) == [catalogue.render("utter_fallback_human", "en").text]
+
+
+def test_tasks_not_built_yet_get_an_honest_answer(servers, catalogue):
+    sender = new_sender()
+    send(servers.rasa_url, sender, "Hello, I have a question")
+    assert texts(send(servers.rasa_url, sender, "/check_case_status")) == [
+        catalogue.render("utter_case_lookup_unavailable", "en").text
+    ]
+
+
+def test_bot_ask_reports_language_intent_and_reply(servers):
+    result = ask(servers.rasa_url, "Wat gebeurt er als ik te laat ben met inburgeren? Krijg ik een boete?")
+    assert result["language"] == "nl"
+    assert result["intent"] == "ask_fine"
+    assert 0 < result["confidence"] <= 1
+    assert result["reply"] and result["reply"][0]["text"]
+
+
+def test_conversations_are_kept_in_the_sql_tracker_store(servers):
+    import sqlite3
+
+    sender = new_sender()
+    send(servers.rasa_url, sender, "Hello there, how are you?")
+    with sqlite3.connect(servers.directory / "tracker.db") as db:
+        count = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+    assert count > 0

@@ -1,0 +1,122 @@
+"""Starts the real Wegwijs servers (Rasa, action server, web app) on free loopback ports for tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "wegwijs.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    directory: Path
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    web_port: int = field(default_factory=free_port)
+    processes: List[subprocess.Popen] = field(default_factory=list)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(ROOT),
+            SANIC_HOST="127.0.0.1",
+            WEGWIJS_VAR_DIR=str(self.directory),
+            WEGWIJS_WEB_PORT=str(self.web_port),
+            WEGWIJS_RASA_URL=self.rasa_url,
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def write_endpoints(self) -> Path:
+        path = self.directory / "endpoints.yml"
+        path.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f'nlg:\n  url: "http://127.0.0.1:{self.web_port}/nlg"\n'
+            "tracker_store:\n  type: bot.rasa_components.tracker_store.UrlSQLTrackerStore\n",
+            encoding="utf-8",
+        )
+        return path
+
+    def _spawn(self, name: str, args: List[str]) -> None:
+        log = open(self.directory / f"{name}.log", "wb")
+        self.processes.append(
+            subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        )
+
+    def start(self, timeout: float = 240.0) -> "Servers":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        endpoints = self.write_endpoints()
+        python = sys.executable
+        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
+        self._spawn("web", [python, "-m", "bot", "serve"])
+        self._spawn(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+                "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
+                "--port", str(self.rasa_port), "--enable-api",
+            ],
+        )
+        deadline = time.monotonic() + timeout
+        for url in (
+            f"http://127.0.0.1:{self.actions_port}/health",
+            f"{self.web_url}/health",
+            f"{self.rasa_url}/status",
+        ):
+            self._wait_for(url, deadline)
+        return self
+
+    def _wait_for(self, url: str, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                if process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"a server exited early; logs in {self.directory}")
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"{url} did not answer in time; logs in {self.directory}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def log(self, name: str) -> str:
+        path: Optional[Path] = self.directory / f"{name}.log"
+        return path.read_text(errors="replace") if path and path.exists() else ""

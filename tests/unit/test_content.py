@@ -1,0 +1,77 @@
+"""The content catalogue: complete in every language, with identical facts across translations."""
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.content import (
+    LABEL_SOURCE,
+    NOTICE_LANGUAGE_FALLBACK,
+    Catalogue,
+    ContentError,
+    inconsistencies,
+    missing_entries,
+    numbers_in,
+)
+from bot.language import SUPPORTED_LANGUAGES
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN_RESPONSES = sorted(a for a in DOMAIN["actions"] if a.startswith("utter_"))
+NOTICES = [NOTICE_LANGUAGE_FALLBACK, LABEL_SOURCE]
+
+
+def test_every_response_in_the_domain_has_english_content(catalogue):
+    assert missing_entries(catalogue, "en", DOMAIN_RESPONSES + NOTICES) == []
+
+
+def test_the_catalogue_has_no_responses_the_domain_lacks(catalogue):
+    assert sorted(set(catalogue.names("en")) - set(DOMAIN_RESPONSES) - set(NOTICES)) == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_language_with_content_has_every_response(catalogue, language):
+    # A missing translation would fall back to English with a notice: visible, but reported here.
+    if language in catalogue.languages:
+        assert missing_entries(catalogue, language, DOMAIN_RESPONSES + NOTICES) == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_numbers_urls_and_buttons_match_english(catalogue, language):
+    if language in catalogue.languages:
+        assert inconsistencies(catalogue, language) == []
+
+
+def test_information_answers_name_their_source(catalogue):
+    unsourced = [
+        name
+        for name, entry in catalogue.entries["en"].items()
+        if name.startswith("utter_")
+        and any(name.startswith(f"utter_{t}") for t in ("obligation", "exemption", "deadline", "extension",
+                                                          "fine", "learning_route", "pvt_map", "exam", "costs",
+                                                          "loan", "complaint_process", "contact_info"))
+        and not (entry.source or "").startswith("https://")
+    ]
+    assert unsourced == []
+
+
+def test_button_payloads_name_known_intents(catalogue):
+    intents = set(DOMAIN["intents"])
+    for entry in catalogue.entries["en"].values():
+        for button in entry.buttons:
+            payload = button.payload.replace("{intent}", "ask_deadline")  # utter_ask_law's placeholder
+            assert payload.lstrip("/").split("{")[0] in intents, (entry.name, button.payload)
+
+
+def test_numbers_ignore_separators_and_digit_scripts():
+    assert numbers_in("€1,250 en €1.250") == ["1250", "1250"]
+    assert numbers_in("050 599 96 00") == ["0505999600"]
+    assert numbers_in("٣ سنوات") == numbers_in("3 years") == ["3"]
+    assert numbers_in("۳ سال") == ["3"]
+
+
+def test_loading_rejects_malformed_files(tmp_path):
+    (tmp_path / "en.yml").write_text("language: en\nmessages:\n  utter_x: {}\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        Catalogue.load(tmp_path)
+    (tmp_path / "en.yml").write_text("language: nl\nmessages: {}\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        Catalogue.load(tmp_path)
