@@ -43,6 +43,25 @@ def cmd_language_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_content_status(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content import Catalogue, content_status
+
+    statuses = content_status(Catalogue.load(settings.content_dir), settings.content_max_age_days)
+    print(f"{'language':<10}{'entries':>8}{'missing':>9}{'unreviewed':>12}{'out of date':>13}")
+    for status in statuses:
+        print(
+            f"{status.language:<10}{status.entries:>8}{len(status.missing):>9}"
+            f"{len(status.unreviewed):>12}{len(status.out_of_date):>13}"
+        )
+    if args.details:
+        for status in statuses:
+            for label, names in (("missing", status.missing), ("unreviewed", status.unreviewed),
+                                 ("out of date", status.out_of_date)):
+                if names:
+                    print(f"\n{status.language} {label}: {', '.join(names)}")
+    return 0
+
+
 def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import evaluate_nlu, format_nlu_report
 
@@ -88,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--data", default=str(PROJECT_ROOT / "tests" / "data" / "language_id"))
     evaluate.set_defaults(func=cmd_language_evaluate)
+
+    content = commands.add_parser("content", help="content catalogue tools").add_subparsers(
+        dest="content_command", required=True
+    )
+    status = content.add_parser(
+        "status", help="per language: missing, unreviewed (by a native speaker) and out-of-date entries"
+    )
+    status.add_argument("--details", action="store_true", help="list the entries by name")
+    status.set_defaults(func=cmd_content_status)
 
     nlu = commands.add_parser("nlu", help="NLU tools").add_subparsers(dest="nlu_command", required=True)
     nlu_eval = nlu.add_parser("evaluate", help="intent accuracy and macro-F1 per language on held-out data")

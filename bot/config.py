@@ -31,6 +31,7 @@ class Settings:
     web_port: int = 5056
     rasa_url: str = "http://127.0.0.1:5005"
     log_level: str = "INFO"
+    content_max_age_days: int = 365
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -49,6 +50,7 @@ class Settings:
             web_port=_port(env, "WEGWIJS_WEB_PORT", defaults.web_port),
             rasa_url=env.get("WEGWIJS_RASA_URL", defaults.rasa_url).rstrip("/"),
             log_level=env.get("WEGWIJS_LOG_LEVEL", defaults.log_level).upper(),
+            content_max_age_days=_positive_int(env, "WEGWIJS_CONTENT_MAX_AGE_DAYS", defaults.content_max_age_days),
         )
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise SettingsError(
@@ -57,14 +59,18 @@ class Settings:
         return settings
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Optional[int] = None) -> int:
     value = env.get(name)
     if value is None:
         return default
     try:
-        port = int(value)
+        number = int(value)
     except ValueError:
-        raise SettingsError(f"{name}={value!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise SettingsError(f"{name}={value!r} is not a port number")
-    return port
+        number = 0
+    if number <= 0 or (maximum is not None and number > maximum):
+        raise SettingsError(f"{name}={value!r} must be a whole number from 1 to {maximum or 'up'}")
+    return number
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    return _positive_int(env, name, default, maximum=65535)

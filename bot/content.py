@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
-from bot.language import SUPPORTED_LANGUAGES
+from bot.language import SUPPORTED_LANGUAGES, text_direction
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ NOTICE_LANGUAGE_FALLBACK = "notice_language_fallback"
 LABEL_SOURCE = "label_source"
 ERROR_RESPONSE = "utter_error"
 
+RIGHT_TO_LEFT_MARK = "\u200f"
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 _NUMBER_RE = re.compile(r"\d+(?:[.,\s]\d+)*")
 _URL_RE = re.compile(r"https?://[^\s)\"'<>]+")
@@ -60,7 +61,16 @@ class Rendered:
     fell_back: bool = False
 
     def to_rasa(self) -> Dict[str, Any]:
-        return {"text": self.text, "buttons": self.buttons, "image": None, "elements": [], "attachments": []}
+        # `language` and `direction` end up in the bot event's metadata, for channels and the console.
+        return {
+            "text": self.text,
+            "buttons": self.buttons,
+            "image": None,
+            "elements": [],
+            "attachments": [],
+            "language": self.language,
+            "direction": text_direction(self.language),
+        }
 
 
 @dataclass
@@ -117,10 +127,24 @@ class Catalogue:
         if entry.source:
             label = self.get(LABEL_SOURCE, used_language) or self.get(LABEL_SOURCE, REFERENCE_LANGUAGE)
             parts.append(f"{label.text}: {entry.source}")
+        rtl = text_direction(used_language) == "rtl"
         buttons = [
-            {"title": _fill(b.title, arguments), "payload": _fill(b.payload, arguments)} for b in entry.buttons
+            {"title": _mark_rtl(_fill(b.title, arguments), rtl), "payload": _fill(b.payload, arguments)}
+            for b in entry.buttons
         ]
-        return Rendered("\n\n".join(p for p in parts if p), buttons, used_language, fell_back)
+        return Rendered(_mark_rtl("\n\n".join(p for p in parts if p), rtl), buttons, used_language, fell_back)
+
+
+def _mark_rtl(text: str, rtl: bool) -> str:
+    """Start every line of right-to-left text with a right-to-left mark.
+
+    Chat apps pick a line's direction from its first strong character, so an Arabic or Persian line that
+    starts with "DUO" or a number would otherwise be laid out left-to-right.
+    """
+    if not rtl:
+        return text
+    return "\n".join(RIGHT_TO_LEFT_MARK + line if line and not line.startswith(RIGHT_TO_LEFT_MARK) else line
+                     for line in text.split("\n"))
 
 
 def _fill(template: str, arguments: Mapping[str, Any]) -> str:
@@ -197,3 +221,42 @@ def missing_entries(catalogue: Catalogue, language: str, required: Iterable[str]
     """Names the reference language (or `required`) has and `language` lacks."""
     wanted = set(catalogue.names(REFERENCE_LANGUAGE)) | set(required)
     return sorted(wanted - set(catalogue.names(language)))
+
+
+@dataclass(frozen=True)
+class LanguageStatus:
+    language: str
+    entries: int
+    missing: List[str]
+    unreviewed: List[str]
+    out_of_date: List[str]
+
+
+def content_status(catalogue: Catalogue, max_age_days: int, today: Optional[dt.date] = None) -> List[LanguageStatus]:
+    """Per language: what is missing, not reviewed by a native speaker, or out of date.
+
+    An entry is out of date when it was last checked more than `max_age_days` ago, or before the English
+    entry it translates was last changed (the translation may no longer say the same).
+    """
+    today = today or dt.date.today()
+    oldest = today - dt.timedelta(days=max_age_days)
+    statuses = []
+    for language in SUPPORTED_LANGUAGES:
+        entries = catalogue.entries.get(language, {})
+        out_of_date = []
+        for name, entry in entries.items():
+            reference = catalogue.get(name, REFERENCE_LANGUAGE)
+            if entry.checked is None:
+                continue
+            if entry.checked < oldest or (reference and reference.checked and entry.checked < reference.checked):
+                out_of_date.append(name)
+        statuses.append(
+            LanguageStatus(
+                language=language,
+                entries=len(entries),
+                missing=missing_entries(catalogue, language),
+                unreviewed=sorted(n for n, e in entries.items() if e.checked is not None and not e.reviewed),
+                out_of_date=sorted(out_of_date),
+            )
+        )
+    return statuses

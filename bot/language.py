@@ -23,6 +23,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 SUPPORTED_LANGUAGES: Tuple[str, ...] = ("nl", "en", "ar", "tr", "ti", "fa", "so", "uk")
 UNDETERMINED = "und"
 
+RIGHT_TO_LEFT_LANGUAGES = frozenset({"ar", "fa"})
+
 # langdetect has profiles for all supported languages except Tigrinya.
 _LANGDETECT_LANGUAGES = ("nl", "en", "ar", "tr", "fa", "so", "uk")
 
@@ -37,7 +39,8 @@ _SCRIPT_LANGUAGES = {
 _PERSIAN_LETTERS = set("پچژگکی")
 _ARABIC_LETTERS = set("ةيكىأإؤئ")
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Words may contain digits: arabizi writes letters with them ("ya3ni", "la2"); bare numbers are dropped.
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _NGRAM_SIZES = (1, 2, 3, 4)
 
 
@@ -52,6 +55,11 @@ class Detection:
     language: str
     confidence: float
     clear: bool
+
+
+def text_direction(language: str) -> str:
+    """"rtl" for Arabic and Persian, "ltr" for the others."""
+    return "rtl" if language in RIGHT_TO_LEFT_LANGUAGES else "ltr"
 
 
 def script_of(char: str) -> Optional[str]:
@@ -72,7 +80,7 @@ def normalise(text: str) -> str:
     """Lower-case, NFC text with URLs, digits and symbols reduced to spaces."""
     text = unicodedata.normalize("NFC", text).lower()
     text = re.sub(r"https?://\S+|\S+@\S+", " ", text)
-    return " ".join(_WORD_RE.findall(text))
+    return " ".join(word for word in _WORD_RE.findall(text) if not word.isdigit())
 
 
 def _features(text: str) -> Counter:
@@ -89,13 +97,25 @@ def _features(text: str) -> Counter:
     return feats
 
 
+def dominant_script(cleaned: str) -> Tuple[Optional[str], int]:
+    """The script most letters of a normalised text are in, and how many letters that is."""
+    scripts = Counter(s for s in map(script_of, cleaned) if s)
+    if not scripts:
+        return None, 0
+    return scripts.most_common(1)[0]
+
+
 class NgramModel:
-    """A multinomial naive Bayes model over character n-grams, one class per language."""
+    """A multinomial naive Bayes model over character n-grams, one class per language and script.
+
+    Counting per script matters for Latin-script Arabic and Persian: their few Latin examples would
+    otherwise drown in the Arabic-script statistics of their language.
+    """
 
     def __init__(self, counts: Dict[str, Dict[str, int]], alpha: float = 0.1) -> None:
         self.alpha = alpha
-        self.counts = counts
-        self.totals = {lang: sum(c.values()) for lang, c in counts.items()}
+        self.counts = counts  # "<language>:<script>" -> feature -> count
+        self.totals = {key: sum(c.values()) for key, c in counts.items()}
         self.vocabulary_size = len({f for c in counts.values() for f in c}) or 1
 
     @classmethod
@@ -103,13 +123,15 @@ class NgramModel:
         """Train on (text, language) pairs."""
         counts: Dict[str, Counter] = defaultdict(Counter)
         for text, language in examples:
-            if language in SUPPORTED_LANGUAGES:
-                counts[language].update(_features(normalise(text)))
-        return cls({lang: dict(c) for lang, c in counts.items()}, alpha)
+            cleaned = normalise(text)
+            script, _ = dominant_script(cleaned)
+            if language in SUPPORTED_LANGUAGES and script:
+                counts[f"{language}:{script}"].update(_features(cleaned))
+        return cls({key: dict(c) for key, c in counts.items()}, alpha)
 
-    def known_words(self, text: str, language: str) -> int:
-        """How many words of `text` occur in the language's training examples."""
-        counts = self.counts.get(language, {})
+    def known_words(self, text: str, language: str, script: str) -> int:
+        """How many words of `text` occur in the language's training examples in that script."""
+        counts = self.counts.get(f"{language}:{script}", {})
         return sum(1 for word in text.split() if counts.get("w:" + word))
 
     def to_json(self) -> str:
@@ -120,16 +142,16 @@ class NgramModel:
         loaded = json.loads(data)
         return cls(loaded["counts"], loaded["alpha"])
 
-    def probabilities(self, text: str, candidates: Sequence[str]) -> Dict[str, float]:
-        """Posterior probability of each candidate language (uniform prior)."""
+    def probabilities(self, text: str, candidates: Sequence[str], script: str) -> Dict[str, float]:
+        """Posterior probability of each candidate language for a text in `script` (uniform prior)."""
         feats = _features(text)
-        langs = [lang for lang in candidates if lang in self.counts]
-        if not feats or not langs:
+        keys = {lang: f"{lang}:{script}" for lang in candidates if f"{lang}:{script}" in self.counts}
+        if not feats or not keys:
             return {}
         scores = {}
-        for lang in langs:
-            counts = self.counts[lang]
-            denominator = math.log(self.totals[lang] + self.alpha * self.vocabulary_size)
+        for lang, key in keys.items():
+            counts = self.counts[key]
+            denominator = math.log(self.totals[key] + self.alpha * self.vocabulary_size)
             scores[lang] = sum(
                 n * (math.log(counts.get(f, 0) + self.alpha) - denominator) for f, n in feats.items()
             )
@@ -200,10 +222,9 @@ class LanguageDetector:
     def detect(self, text: str) -> Detection:
         """Detect the language of one message."""
         cleaned = normalise(text)
-        scripts = Counter(s for s in map(script_of, cleaned) if s)
-        if not scripts:
+        script, letters = dominant_script(cleaned)
+        if script is None:
             return Detection(UNDETERMINED, 0.0, False)
-        script, letters = scripts.most_common(1)[0]
         candidates = _SCRIPT_LANGUAGES[script]
         probabilities = self._probabilities(cleaned, script, candidates, letters)
         if not probabilities:
@@ -211,7 +232,7 @@ class LanguageDetector:
         language, confidence = max(probabilities.items(), key=lambda item: item[1])
         clear = letters >= self.MIN_LETTERS_CLEAR[script] and confidence >= self.MIN_CONFIDENCE_CLEAR
         if clear and script == "latin" and self.model is not None:
-            clear = self.model.known_words(cleaned, language) >= self.MIN_KNOWN_WORDS_LATIN
+            clear = self.model.known_words(cleaned, language, script) >= self.MIN_KNOWN_WORDS_LATIN
         return Detection(language, round(confidence, 4), clear)
 
     def _probabilities(
@@ -219,7 +240,7 @@ class LanguageDetector:
     ) -> Dict[str, float]:
         if len(candidates) == 1:
             return {candidates[0]: 1.0}
-        probabilities = self.model.probabilities(cleaned, candidates) if self.model else {}
+        probabilities = self.model.probabilities(cleaned, candidates, script) if self.model else {}
         if script == "arabic":
             probabilities = _adjust_arabic_persian(cleaned, probabilities)
         if letters >= self.MIN_LETTERS_LANGDETECT or not probabilities:

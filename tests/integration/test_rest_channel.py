@@ -94,3 +94,19 @@ def test_conversations_are_kept_in_the_sql_tracker_store(servers):
     with sqlite3.connect(servers.directory / "tracker.db") as db:
         count = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
     assert count > 0
+
+
+def test_the_widget_choice_sets_the_language(servers, catalogue):
+    sender = new_sender()
+    replies = send(servers.rasa_url, sender, "hi", metadata={"language": "fa"})
+    assert texts(replies) == [catalogue.render("utter_greet", "fa").text]
+    # It sticks: a short message later does not switch back.
+    assert texts(send(servers.rasa_url, sender, "ok")) == [catalogue.render("utter_anything_else", "fa").text]
+
+
+def test_a_channel_hint_is_used_until_a_clear_message_arrives(servers, catalogue):
+    sender = new_sender()
+    replies = send(servers.rasa_url, sender, "ok", metadata={"language_hint": "tr"})
+    assert texts(replies) == [catalogue.render("utter_anything_else", "tr").text]
+    replies = send(servers.rasa_url, sender, "Hoeveel tijd heb ik om in te burgeren?", metadata={"language_hint": "tr"})
+    assert texts(replies) == [catalogue.render("utter_ask_law", "nl").text]

@@ -39,3 +39,10 @@ def test_ask_explains_when_the_assistant_is_not_running():
     assert result.returncode == 2
     assert "make run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_content_status_lists_every_language():
+    result = run_cli("content", "status", "--details")
+    assert result.returncode == 0, result.stderr
+    for language in ("nl", "en", "ar", "tr", "ti", "fa", "so", "uk"):
+        assert f"\n{language} " in "\n" + result.stdout

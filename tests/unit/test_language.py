@@ -24,6 +24,7 @@ def detector() -> LanguageDetector:
         ("مرحبا، كيف أقدر أعرف متى ينتهي وقت الاندماج؟", "ar"),
         ("Hoe lang heb ik nog om mijn inburgering af te ronden?", "nl"),
         ("How long do I have to finish my integration exams?", "en"),
+        ("Merhaba, entegrasyon sınavı için ne kadar zamanım var?", "tr"),
     ],
 )
 def test_detects_clear_messages(detector, text, language):
@@ -55,7 +56,7 @@ def test_works_without_a_trained_model():
 def test_model_round_trips_through_json():
     model = NgramModel.train([("hallo daar", "nl"), ("hello there", "en")])
     again = NgramModel.from_json(model.to_json())
-    assert again.probabilities("hallo", ["nl", "en"]) == model.probabilities("hallo", ["nl", "en"])
+    assert again.probabilities("hallo", ["nl", "en"], "latin") == model.probabilities("hallo", ["nl", "en"], "latin")
 
 
 @pytest.mark.parametrize(
@@ -75,6 +76,12 @@ def test_finds_the_requested_language(text, language):
     assert (found[0] if found else None) == language
     if found:
         assert text[found[1] : found[2]].strip()
+
+
+def test_beats_plain_langdetect_on_short_messages(detector):
+    report = evaluate_language_detection(detector, PROJECT_ROOT / "tests" / "data" / "language_id")
+    assert report["all"]["detector"] >= 0.95, report
+    assert report["all"]["detector"] > report["all"]["langdetect"] + 0.2, report
 
 
 @pytest.mark.parametrize("text", ["zxcvbnm asdfgh qwerty", "lorem ipsum dolor sit amet"])
