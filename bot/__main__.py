@@ -62,6 +62,48 @@ def cmd_content_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import upgrade
+
+    upgrade(settings.database_url)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_cases_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cases import import_cases
+    from bot.db import make_engine, make_session_factory, transaction
+
+    try:
+        stream = open(args.file, encoding="utf-8-sig", newline="")
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    with stream, transaction(make_session_factory(make_engine(settings.database_url))) as session:
+        report = import_cases(session, stream)
+    for line, reason in report.errors:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    print(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.errors)} rejected"
+    )
+    return 1 if report.errors else 0
+
+
+def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cases import export_cases
+    from bot.db import make_engine, make_session_factory, transaction
+
+    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+        if args.file:
+            with open(args.file, "w", encoding="utf-8", newline="") as stream:
+                count = export_cases(session, stream)
+            print(f"{count} cases written to {args.file}", file=sys.stderr)
+        else:
+            export_cases(session, sys.stdout)
+    return 0
+
+
 def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import evaluate_nlu, format_nlu_report
 
@@ -107,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--data", default=str(PROJECT_ROOT / "tests" / "data" / "language_id"))
     evaluate.set_defaults(func=cmd_language_evaluate)
+
+    db = commands.add_parser("db", help="the application database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the database migrations").set_defaults(func=cmd_db_upgrade)
+
+    cases = commands.add_parser("cases", help="newcomers' cases").add_subparsers(dest="cases_command", required=True)
+    cases_import = cases.add_parser("import", help="load or update cases from a CSV file (idempotent)")
+    cases_import.add_argument("file")
+    cases_import.set_defaults(func=cmd_cases_import)
+    cases_export = cases.add_parser("export", help="write all cases as CSV (to stdout or a file)")
+    cases_export.add_argument("file", nargs="?")
+    cases_export.set_defaults(func=cmd_cases_export)
 
     content = commands.add_parser("content", help="content catalogue tools").add_subparsers(
         dest="content_command", required=True

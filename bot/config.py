@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 from bot.language import SUPPORTED_LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "wegwijs-development-only-not-secret"
 
 
 class SettingsError(ValueError):
@@ -21,6 +22,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    environment: str = "development"  # or "production": then every secret must be set
+    secret_key: str = DEVELOPMENT_SECRET_KEY
     default_language: str = "nl"
     content_dir: Path = PROJECT_ROOT / "data" / "content"
     nlu_data_dir: Path = PROJECT_ROOT / "data" / "nlu"
@@ -39,7 +42,17 @@ class Settings:
         env = os.environ if env is None else env
         defaults = cls()
         var_dir = Path(env.get("WEGWIJS_VAR_DIR", defaults.var_dir))
+        environment = env.get("WEGWIJS_ENV", defaults.environment)
+        if environment not in ("development", "production"):
+            raise SettingsError(f"WEGWIJS_ENV={environment!r} is not development or production")
+        secret_key = env.get("WEGWIJS_SECRET_KEY", "")
+        if not secret_key:
+            if environment == "production":
+                raise SettingsError("WEGWIJS_SECRET_KEY must be set in production")
+            secret_key = DEVELOPMENT_SECRET_KEY
         settings = cls(
+            environment=environment,
+            secret_key=secret_key,
             default_language=env.get("WEGWIJS_DEFAULT_LANGUAGE", defaults.default_language),
             content_dir=Path(env.get("WEGWIJS_CONTENT_DIR", defaults.content_dir)),
             nlu_data_dir=Path(env.get("WEGWIJS_NLU_DATA_DIR", defaults.nlu_data_dir)),
@@ -57,6 +70,9 @@ class Settings:
                 f"WEGWIJS_DEFAULT_LANGUAGE={settings.default_language!r} is not one of {SUPPORTED_LANGUAGES}"
             )
         return settings
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Settings(environment={self.environment!r}, database_url=<hidden>, ...)"
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Optional[int] = None) -> int:

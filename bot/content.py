@@ -104,7 +104,7 @@ class Catalogue:
 
     def render(self, name: str, language: str, arguments: Optional[Mapping[str, Any]] = None) -> Rendered:
         """The response `name` in `language`, with the source line and placeholders filled in."""
-        arguments = arguments or {}
+        arguments = dict(arguments or {})
         if self.get(name, REFERENCE_LANGUAGE) is None and self.get(name, language) is None:
             logger.error("Unknown response %r: sending the error message instead", name)
             name = ERROR_RESPONSE
@@ -114,6 +114,13 @@ class Catalogue:
             logger.warning("No %s text for %s: answering in English", language, name)
             entry, used_language = self.entries[REFERENCE_LANGUAGE][name], REFERENCE_LANGUAGE
         fell_back = used_language != language
+        # A list argument names catalogue labels ("label_item_knm"): each becomes its text, joined.
+        for key, value in arguments.items():
+            if isinstance(value, list):
+                arguments[key] = ", ".join(
+                    (self.get(str(item), used_language) or self.get(str(item), REFERENCE_LANGUAGE) or Entry("", str(item))).text
+                    for item in value
+                )
         parts = []
         if fell_back:
             parts.append(

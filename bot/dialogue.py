@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, List, Optional
+
+from bot.cases import CaseSummary, format_euros
 
 LAWS = ("wi2013", "wi2021")
 
@@ -26,7 +28,7 @@ class Reply:
     """A response name and the arguments the NLG fills into it."""
 
     response: str
-    arguments: Dict[str, str] = field(default_factory=dict)
+    arguments: Dict[str, Any] = field(default_factory=dict)
 
 
 def answer_by_law(intent: str, law: Optional[str]) -> Reply:
@@ -48,3 +50,39 @@ def misunderstanding_reply(earlier_user_intents: Iterable[Optional[str]]) -> Rep
     if previous == FALLBACK_INTENT:
         return Reply("utter_fallback_human")
     return Reply("utter_fallback")
+
+
+def _months(days: int) -> int:
+    return round(days / 30.44)
+
+
+def case_status_replies(summary: CaseSummary) -> List[Reply]:
+    """What a verified newcomer is told about their case, in order: deadline, open items, loan, contact."""
+    replies = []
+    if summary.deadline is None:
+        replies.append(Reply("utter_case_deadline_unknown"))
+    else:
+        dates = {"deadline": summary.deadline.strftime("%d-%m-%Y")}
+        if summary.days_left < 0:
+            replies.append(Reply("utter_case_deadline_passed", dates))
+        else:
+            left = {**dates, "days_left": str(summary.days_left), "months_left": str(_months(summary.days_left))}
+            replies.append(Reply("utter_case_deadline_extended" if summary.extended else "utter_case_deadline", left))
+    if summary.open_items:
+        replies.append(Reply("utter_case_open_items", {"items": [f"label_item_{i}" for i in summary.open_items]}))
+    else:
+        replies.append(Reply("utter_case_nothing_open"))
+    if summary.loan_left_cents:
+        replies.append(Reply("utter_case_loan_left", {"loan_left": format_euros(summary.loan_left_cents)}))
+    replies.append(
+        Reply(
+            "utter_case_contact",
+            {
+                "contact_name": summary.contact_name or "-",
+                "municipality": summary.municipality or "-",
+                "contact_email": summary.contact_email or "-",
+                "contact_phone": summary.contact_phone or "-",
+            },
+        )
+    )
+    return replies

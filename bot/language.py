@@ -76,11 +76,23 @@ def script_of(char: str) -> Optional[str]:
     return None
 
 
+# Acronyms (DUO, KNM, INB-123456, OK) are the same in every language: they say nothing about it.
+_ACRONYM_RE = re.compile(r"(?<![^\W\d_])[A-Z]{2,5}(?![^\W\d_])")
+
+
 def normalise(text: str) -> str:
-    """Lower-case, NFC text with URLs, digits and symbols reduced to spaces."""
-    text = unicodedata.normalize("NFC", text).lower()
+    """Lower-case, NFC text without URLs, acronyms, numbers and symbols."""
+    text = unicodedata.normalize("NFC", text)
     text = re.sub(r"https?://\S+|\S+@\S+", " ", text)
-    return " ".join(word for word in _WORD_RE.findall(text) if not word.isdigit())
+    if len(_ACRONYM_RE.findall(text)) < 3:  # three or more: someone typing in capitals, not acronyms
+        text = _ACRONYM_RE.sub(" ", text)
+    text = text.lower()
+    return " ".join(word for word in _WORD_RE.findall(text) if not _is_number_like(word))
+
+
+def _is_number_like(word: str) -> bool:
+    """Numbers and codes like "2022", "B1", "A2"; arabizi words with digits ("ya3ni", "la2") are kept."""
+    return sum(ch.isalpha() for ch in word) <= 1 and any(ch.isdigit() for ch in word)
 
 
 def _features(text: str) -> Counter:

@@ -7,6 +7,9 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 bash scripts/train.sh
+# The application database: migrations, then the demo cases (README); both change nothing when done.
+"$PY" -m bot db upgrade
+"$PY" -m bot cases import data/demo/cases.csv
 
 RASA_PORT=5005 ACTIONS_PORT=5055
 WEB_PORT="${WEGWIJS_WEB_PORT:-5056}"

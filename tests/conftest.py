@@ -26,3 +26,21 @@ def servers(tmp_path_factory, model_path):
     running = Servers(tmp_path_factory.mktemp("servers")).start()
     yield running
     running.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty, migrated application database: every test using it runs on SQLite and on PostgreSQL."""
+    from tests.support.databases import database
+
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def sessions(db_url):
+    from bot.db import make_engine, make_session_factory
+
+    engine = make_engine(db_url)
+    yield make_session_factory(engine)
+    engine.dispose()

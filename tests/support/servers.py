@@ -29,6 +29,7 @@ class Servers:
     actions_port: int = field(default_factory=free_port)
     web_port: int = field(default_factory=free_port)
     processes: List[subprocess.Popen] = field(default_factory=list)
+    database_url: Optional[str] = None  # default: a SQLite file in `directory`
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -45,6 +46,7 @@ class Servers:
             PYTHONPATH=str(ROOT),
             SANIC_HOST="127.0.0.1",
             WEGWIJS_VAR_DIR=str(self.directory),
+            WEGWIJS_DATABASE_URL=self.database_url or f"sqlite:///{self.directory / 'wegwijs.db'}",
             WEGWIJS_WEB_PORT=str(self.web_port),
             WEGWIJS_RASA_URL=self.rasa_url,
             RASA_TELEMETRY_ENABLED="false",
@@ -73,6 +75,8 @@ class Servers:
         self.directory.mkdir(parents=True, exist_ok=True)
         endpoints = self.write_endpoints()
         python = sys.executable
+        subprocess.run([python, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=self.env(), check=True,
+                       capture_output=True)
         self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
         self._spawn("web", [python, "-m", "bot", "serve"])
         self._spawn(

@@ -87,3 +87,12 @@ def test_beats_plain_langdetect_on_short_messages(detector):
 @pytest.mark.parametrize("text", ["zxcvbnm asdfgh qwerty", "lorem ipsum dolor sit amet"])
 def test_keyboard_mashing_is_never_clear(detector, text):
     assert not detector.detect(text).clear
+
+
+@pytest.mark.parametrize("text", ["INB-100004", "DUO?", "KNM B1 PIP", "17-05-1990"])
+def test_acronyms_codes_and_dates_carry_no_language(detector, text):
+    assert detector.detect(text).language == "und"
+
+
+def test_capitals_are_still_read(detector):
+    assert detector.detect("HOE LANG HEB IK NOG VOOR MIJN INBURGERING").language == "nl"

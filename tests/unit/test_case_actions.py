@@ -1,0 +1,96 @@
+"""The case-lookup actions, with rasa_sdk's own Tracker and dispatcher, on SQLite and PostgreSQL."""
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import case_lookup
+from actions.case_lookup import ActionEndVerification, ActionSessionStart, ActionShowCase, ValidateCaseLookupForm
+from bot.cases import import_cases
+from bot.db import transaction
+from tests.unit.test_cases import csv_text, row
+
+
+@pytest.fixture
+def actions_db(sessions, db_url, monkeypatch):
+    with transaction(sessions) as session:
+        import_cases(session, csv_text(row()))
+    monkeypatch.setenv("WEGWIJS_DATABASE_URL", db_url)
+    case_lookup._settings.cache_clear()
+    case_lookup._sessions.cache_clear()
+    yield
+    case_lookup._settings.cache_clear()
+    case_lookup._sessions.cache_clear()
+
+
+def tracker(slots, sender="sender-1", intent="check_case_status"):
+    return Tracker(sender, slots, {"intent": {"name": intent}, "entities": [], "text": "x"}, [], False, None, {}, "action_listen")
+
+
+def run(action, the_tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, the_tracker, {}))
+    return [m["response"] for m in dispatcher.messages], events, dispatcher.messages
+
+
+def test_the_right_details_verify_and_show_the_case(actions_db):
+    responses, events, _ = run(ActionShowCase(), tracker({"case_number": "INB-100001", "date_of_birth": "1990-05-17"}))
+    assert responses[0] == "utter_case_deadline" and responses[-1] == "utter_case_contact"
+    assert {"event": "slot", "timestamp": None, "name": "verified_case", "value": "INB-100001"} in events
+    # The typed details are cleared.
+    assert {"event": "slot", "timestamp": None, "name": "case_number", "value": None} in events
+
+
+def test_wrong_details_are_refused_then_locked(actions_db):
+    wrong = tracker({"case_number": "INB-100001", "date_of_birth": "1990-05-18"})
+    first, events, _ = run(ActionShowCase(), wrong)
+    assert first == ["utter_case_not_verified"]
+    assert not any(e.get("name") == "verified_case" for e in events)
+    run(ActionShowCase(), wrong)
+    third, _, messages = run(ActionShowCase(), wrong)
+    assert third == ["utter_case_locked"] and messages[0]["minutes"] == 15
+
+
+def test_a_database_failure_gets_an_honest_answer(monkeypatch):
+    monkeypatch.setenv("WEGWIJS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    case_lookup._settings.cache_clear()
+    case_lookup._sessions.cache_clear()
+    try:
+        responses, _, _ = run(ActionShowCase(), tracker({"case_number": "INB-100001", "date_of_birth": "1990-05-17"}))
+    finally:
+        case_lookup._settings.cache_clear()
+        case_lookup._sessions.cache_clear()
+    assert responses == ["utter_case_service_unavailable"]
+
+
+def test_the_form_asks_nothing_once_verified():
+    form = ValidateCaseLookupForm()
+    slots = asyncio.run(form.required_slots(["case_number", "date_of_birth"], CollectingDispatcher(), tracker({"verified_case": "INB-100001"}), {}))
+    assert slots == []
+
+
+@pytest.mark.parametrize(
+    "slot, value, stored, response",
+    [
+        ("case_number", "inb 123456", "INB-123456", None),
+        ("case_number", "12345", None, "utter_case_number_invalid"),
+        ("date_of_birth", "17/05/1990", "1990-05-17", None),
+        ("date_of_birth", "yesterday", None, "utter_date_of_birth_invalid"),
+    ],
+)
+def test_form_validation_reasks_clearly(slot, value, stored, response):
+    dispatcher = CollectingDispatcher()
+    validate = getattr(ValidateCaseLookupForm(), f"validate_{slot}")
+    assert validate(value, dispatcher, tracker({}), {}) == {slot: stored}
+    assert [m["response"] for m in dispatcher.messages] == ([response] if response else [])
+
+
+def test_ending_and_new_sessions_forget_the_verification():
+    slots = {"verified_case": "INB-100001", "language": "ar", "law": "wi2021", "case_number": None}
+    _, ended, _ = run(ActionEndVerification(), tracker(slots))
+    assert ended == [{"event": "slot", "timestamp": None, "name": "verified_case", "value": None}]
+    _, started, _ = run(ActionSessionStart(), tracker(slots))
+    carried = {e["name"]: e["value"] for e in started if e["event"] == "slot"}
+    assert carried == {"language": "ar", "law": "wi2021"}
+    assert started[0]["event"] == "session_started" and started[-1]["name"] == "action_listen"
