@@ -1,5 +1,5 @@
 # Wegwijs: `make run` to try the assistant, `make test` to run every test.
-.PHONY: run test setup train chat evaluate clean
+.PHONY: run test setup train chat evaluate benchmark clean
 
 run:
 	bash scripts/run.sh
@@ -19,6 +19,9 @@ chat:
 evaluate: train
 	.venv/bin/python -m bot nlu evaluate
 	.venv/bin/python -m bot language evaluate
+
+benchmark: train
+	.venv/bin/python -m benchmarks.run
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,8 +22,28 @@ from bot.models import utc_now
 logger = logging.getLogger(__name__)
 
 VERIFIED_SLOT = "verified_case"
-# Never carried into a new session: verification holds for one conversation only.
-NOT_CARRIED_OVER = ("verified_case", "case_number", "date_of_birth", "requested_slot")
+VERIFICATION_SLOTS = ("verified_case", "case_number", "date_of_birth")
+
+
+def verified_case(tracker: Tracker) -> Optional[str]:
+    """The case verified in this conversation (session), if any.
+
+    Rasa carries slots into a new session by setting them again right after `session_started`, before the
+    user says anything; a verification counts only if it was set after a user message of this session.
+    """
+    value = tracker.get_slot(VERIFIED_SLOT)
+    if not value:
+        return None
+    slot_seen = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == VERIFIED_SLOT:
+            slot_seen = True
+        elif kind == "user" and slot_seen:
+            return value
+        elif kind == "session_started":
+            return None
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +66,7 @@ class ValidateCaseLookupForm(FormValidationAction):
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
         # Verified earlier in this conversation: nothing to ask.
-        return [] if tracker.get_slot(VERIFIED_SLOT) else domain_slots
+        return [] if verified_case(tracker) else domain_slots
 
     def validate_case_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -76,7 +96,7 @@ class ActionShowCase(Action):
     ) -> List[Dict[Text, Any]]:
         # The typed details are not kept, whatever happens next.
         events: List[Dict[Text, Any]] = [SlotSet("case_number", None), SlotSet("date_of_birth", None)]
-        verified: Optional[str] = tracker.get_slot(VERIFIED_SLOT)
+        verified = verified_case(tracker)
         try:
             with transaction(_sessions()) as session:
                 if not verified:
@@ -118,21 +138,4 @@ class ActionEndVerification(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        return [SlotSet(slot, None) for slot in NOT_CARRIED_OVER if tracker.get_slot(slot) is not None]
-
-
-class ActionSessionStart(Action):
-    """Starts a new session, keeping the language and law but not the verification."""
-
-    def name(self) -> Text:
-        return "action_session_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        carried = [
-            SlotSet(name, value)
-            for name, value in tracker.slots.items()
-            if value is not None and name not in NOT_CARRIED_OVER
-        ]
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+        return [SlotSet(slot, None) for slot in VERIFICATION_SLOTS if tracker.get_slot(slot) is not None]

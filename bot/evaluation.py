@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from bot.language import SUPPORTED_LANGUAGES, LanguageDetector, plain_langdetect
 from bot.training_data import read_examples
@@ -39,11 +39,24 @@ def evaluate_language_detection(detector: LanguageDetector, directory: Path) -> 
     return report
 
 
+def format_table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as aligned columns: the first left-aligned, the others right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        for row in rows
+    )
+
+
+def _report_table(report: Dict[str, Dict[str, float]], columns: Sequence[str]) -> str:
+    rows = [["language", *columns]]
+    for language, figures in report.items():
+        rows.append([language, *(f"{figures[c]:.3f}" if isinstance(figures[c], float) else str(figures[c]) for c in columns)])
+    return format_table(rows)
+
+
 def format_language_report(report: Dict[str, Dict[str, float]]) -> str:
-    lines = [f"{'language':<10}{'messages':>9}{'detector':>10}{'langdetect':>12}"]
-    for language, row in report.items():
-        lines.append(f"{language:<10}{row['messages']:>9}{row['detector']:>10.3f}{row['langdetect']:>12.3f}")
-    return "\n".join(lines)
+    return _report_table(report, ("messages", "detector", "langdetect"))
 
 
 def intent_scores(gold: List[str], predicted: List[str]) -> Dict[str, float]:
@@ -83,7 +96,4 @@ def evaluate_nlu(model_path: Path, data_dir: Path) -> Dict[str, Dict[str, float]
 
 
 def format_nlu_report(report: Dict[str, Dict[str, float]]) -> str:
-    lines = [f"{'language':<10}{'examples':>9}{'accuracy':>10}{'macro-F1':>10}"]
-    for language, row in report.items():
-        lines.append(f"{language:<10}{row['examples']:>9}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}")
-    return "\n".join(lines)
+    return _report_table(report, ("examples", "accuracy", "macro_f1"))

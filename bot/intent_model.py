@@ -8,10 +8,13 @@ prediction time. The Rasa component in `bot.rasa_components.intent_classifier` w
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
+from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -69,27 +72,77 @@ def fit_temperature(texts: Sequence[str], labels: Sequence[str], config: IntentM
 
 
 class IntentModel:
-    def __init__(self, pipeline: Pipeline, temperature: float) -> None:
-        self.pipeline = pipeline
+    """A trained model: the two TF-IDF vectorizers, the SVM's weights and the softmax temperature.
+
+    Kept as plain arrays (not a pickled pipeline) so that it saves to JSON and NumPy files and loads in a
+    fraction of a second, without unpickling anything.
+    """
+
+    def __init__(
+        self,
+        vectorizers: Sequence[TfidfVectorizer],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        intents: Sequence[str],
+        temperature: float,
+    ) -> None:
+        self.vectorizers = list(vectorizers)
+        self.coef = coef
+        self.intercept = intercept
+        self.intents = [str(i) for i in intents]
         self.temperature = temperature
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], config: IntentModelConfig) -> "IntentModel":
         pipeline = build_pipeline(config).fit(list(texts), list(labels))
-        return cls(pipeline, fit_temperature(texts, labels, config))
+        svm = pipeline.named_steps["svm"]
+        vectorizers = [v for _, v in pipeline.named_steps["features"].transformer_list]
+        coef, intercept = svm.coef_, svm.intercept_
+        if coef.shape[0] == 1:  # two intents: sklearn keeps one row
+            coef, intercept = np.vstack([-coef, coef]), np.array([-intercept[0], intercept[0]])
+        return cls(vectorizers, coef.astype(np.float32), intercept.astype(np.float32), svm.classes_,
+                   fit_temperature(texts, labels, config))
 
-    @property
-    def intents(self) -> List[str]:
-        return [str(c) for c in self.pipeline.classes_]
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        features = hstack([v.transform(list(texts)) for v in self.vectorizers]).tocsr()
+        return np.asarray(features @ self.coef.T) + self.intercept
 
     def rankings(self, texts: Sequence[str]) -> List[List[Dict[str, float]]]:
         """For each text, every intent with its confidence, most likely first."""
-        scores = self.pipeline.decision_function(list(texts))
-        if scores.ndim == 1:  # two intents: sklearn returns one column
-            scores = np.stack([-scores, scores], axis=1)
-        probabilities = softmax(scores, self.temperature)
+        probabilities = softmax(self.scores(texts), self.temperature)
         rankings = []
         for row in probabilities:
             order = np.argsort(-row, kind="stable")
             rankings.append([{"name": self.intents[i], "confidence": float(row[i])} for i in order])
         return rankings
+
+    def save(self, directory: Path) -> None:
+        meta = {
+            "intents": self.intents,
+            "temperature": self.temperature,
+            "vectorizers": [
+                {"params": _vectorizer_params(v), "vocabulary": {t: int(i) for t, i in v.vocabulary_.items()}}
+                for v in self.vectorizers
+            ],
+        }
+        (directory / "intent_model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        np.savez(directory / "intent_model.npz", coef=self.coef, intercept=self.intercept,
+                 **{f"idf_{i}": v.idf_ for i, v in enumerate(self.vectorizers)})
+
+    @classmethod
+    def load(cls, directory: Path) -> "IntentModel":
+        meta = json.loads((directory / "intent_model.json").read_text(encoding="utf-8"))
+        arrays = np.load(directory / "intent_model.npz", allow_pickle=False)
+        vectorizers = []
+        for i, spec in enumerate(meta["vectorizers"]):
+            vectorizer = TfidfVectorizer(**spec["params"])
+            vectorizer.vocabulary_ = spec["vocabulary"]
+            vectorizer.idf_ = arrays[f"idf_{i}"]
+            vectorizers.append(vectorizer)
+        return cls(vectorizers, arrays["coef"], arrays["intercept"], meta["intents"], meta["temperature"])
+
+
+def _vectorizer_params(vectorizer: TfidfVectorizer) -> Dict[str, object]:
+    params = {k: vectorizer.get_params()[k] for k in ("analyzer", "ngram_range", "sublinear_tf", "lowercase")}
+    params["ngram_range"] = list(params["ngram_range"])
+    return params

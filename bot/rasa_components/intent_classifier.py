@@ -1,7 +1,6 @@
 """Rasa NLU component wrapping `bot.intent_model.IntentModel` (features are computed inside it)."""
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Dict, List, Optional, Text
 
@@ -22,9 +21,6 @@ logger = logging.getLogger(__name__)
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     """Linear SVM over TF-IDF character and word n-grams, with calibrated confidences."""
-
-    PIPELINE_FILE = "pipeline.skops"
-    META_FILE = "meta.json"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -79,11 +75,8 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.model.pipeline, directory / self.PIPELINE_FILE)
-            (directory / self.META_FILE).write_text(json.dumps({"temperature": self.model.temperature}))
+            self.model.save(directory)
 
     @classmethod
     def load(
@@ -94,19 +87,13 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "TfidfSvmIntentClassifier":
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / cls.PIPELINE_FILE
-                # The file is our own training output inside the model archive; skops still refuses
-                # anything but the types such a pipeline contains.
-                pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-                meta = json.loads((directory / cls.META_FILE).read_text())
+                model = IntentModel.load(directory)
         except (ValueError, FileNotFoundError):
             logger.warning("No trained intent classifier in the model: every message will fall back.")
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, IntentModel(pipeline, meta["temperature"]))
+        return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

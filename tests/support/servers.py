@@ -56,13 +56,12 @@ class Servers:
         return env
 
     def write_endpoints(self) -> Path:
+        """The project's endpoints.yml, pointed at this set's ports."""
+        text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        text = text.replace("127.0.0.1:5055", f"127.0.0.1:{self.actions_port}")
+        text = text.replace("127.0.0.1:5056", f"127.0.0.1:{self.web_port}")
         path = self.directory / "endpoints.yml"
-        path.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'nlg:\n  url: "http://127.0.0.1:{self.web_port}/nlg"\n'
-            "tracker_store:\n  type: bot.rasa_components.tracker_store.UrlSQLTrackerStore\n",
-            encoding="utf-8",
-        )
+        path.write_text(text, encoding="utf-8")
         return path
 
     def _spawn(self, name: str, args: List[str]) -> None:

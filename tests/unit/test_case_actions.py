@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import case_lookup
-from actions.case_lookup import ActionEndVerification, ActionSessionStart, ActionShowCase, ValidateCaseLookupForm
+from actions.case_lookup import ActionEndVerification, ActionShowCase, ValidateCaseLookupForm
 from bot.cases import import_cases
 from bot.db import transaction
 from tests.unit.test_cases import csv_text, row
@@ -24,8 +24,15 @@ def actions_db(sessions, db_url, monkeypatch):
     case_lookup._sessions.cache_clear()
 
 
-def tracker(slots, sender="sender-1", intent="check_case_status"):
-    return Tracker(sender, slots, {"intent": {"name": intent}, "entities": [], "text": "x"}, [], False, None, {}, "action_listen")
+def tracker(slots, sender="sender-1", intent="check_case_status", events=None):
+    if events is None and slots.get("verified_case"):
+        events = [
+            {"event": "session_started"},
+            {"event": "user", "text": "x"},
+            {"event": "slot", "name": "verified_case", "value": slots["verified_case"]},
+        ]
+    latest = {"intent": {"name": intent}, "entities": [], "text": "x"}
+    return Tracker(sender, slots, latest, events or [], False, None, {}, "action_listen")
 
 
 def run(action, the_tracker):
@@ -86,11 +93,22 @@ def test_form_validation_reasks_clearly(slot, value, stored, response):
     assert [m["response"] for m in dispatcher.messages] == ([response] if response else [])
 
 
-def test_ending_and_new_sessions_forget_the_verification():
+def test_ending_forgets_the_verification():
     slots = {"verified_case": "INB-100001", "language": "ar", "law": "wi2021", "case_number": None}
     _, ended, _ = run(ActionEndVerification(), tracker(slots))
     assert ended == [{"event": "slot", "timestamp": None, "name": "verified_case", "value": None}]
-    _, started, _ = run(ActionSessionStart(), tracker(slots))
-    carried = {e["name"]: e["value"] for e in started if e["event"] == "slot"}
-    assert carried == {"language": "ar", "law": "wi2021"}
-    assert started[0]["event"] == "session_started" and started[-1]["name"] == "action_listen"
+
+
+def test_a_verification_from_an_earlier_session_does_not_count():
+    from actions.case_lookup import verified_case
+
+    verified = {"event": "slot", "name": "verified_case", "value": "INB-100001"}
+    this_session = [{"event": "session_started"}, {"event": "user", "text": "x"}, verified]
+    # A new session: Rasa sets the carried-over slots again right after session_started.
+    earlier = this_session + [{"event": "session_started"}, verified, {"event": "action", "name": "action_listen"}]
+    assert verified_case(tracker({"verified_case": "INB-100001"}, events=this_session)) == "INB-100001"
+    assert verified_case(tracker({"verified_case": "INB-100001"}, events=earlier)) is None
+    form = ValidateCaseLookupForm()
+    slots = asyncio.run(form.required_slots(["case_number", "date_of_birth"], CollectingDispatcher(),
+                                            tracker({"verified_case": "INB-100001"}, events=earlier), {}))
+    assert slots == ["case_number", "date_of_birth"]
