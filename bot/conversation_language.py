@@ -2,7 +2,8 @@
 
 - The user's explicit choice (naming a language, a language button, the widget's menu) sets it at once.
 - A clear message in a language sets it; a short or unclear one ("ok", "DUO?", "👍") never does.
-- Until it is set, `language_guess` holds the best guess (a weak detection or the channel's hint).
+- Until it is set, `language_guess` holds the best guess (the channel's hint, or a weak detection that
+  rests on at least one real word or a script of its own).
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def language_slot_updates(slots: Mapping[str, Any], latest_message: Mapping[str,
     if language:
         updates[LANGUAGE_SLOT] = language
     elif not slots.get(LANGUAGE_SLOT):
-        guess = _supported(metadata.get(METADATA_LANGUAGE_HINT)) or _supported(detection.get("code"))
+        detected = detection.get("code") if detection.get("grounded", True) else None
+        guess = _supported(metadata.get(METADATA_LANGUAGE_HINT)) or _supported(detected)
         if guess:
             updates[GUESS_SLOT] = guess
     return {slot: value for slot, value in updates.items() if slots.get(slot) != value}

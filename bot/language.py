@@ -49,12 +49,15 @@ class Detection:
     """The detected language of one message.
 
     `clear` says the message carries enough signal to switch a conversation's language;
-    short or ambiguous messages ("ok", "DUO?", "👍") are never clear.
+    short or ambiguous messages ("ok", "DUO?", "👍") are never clear. `grounded` says the guess rests on
+    something: a script of its own, or at least one word people really wrote in that language (keyboard
+    mashing and made-up words are not grounded, so they do not even change a guess).
     """
 
     language: str
     confidence: float
     clear: bool
+    grounded: bool = True
 
 
 def text_direction(language: str) -> str:
@@ -243,9 +246,12 @@ class LanguageDetector:
             return Detection(UNDETERMINED, 0.0, False)
         language, confidence = max(probabilities.items(), key=lambda item: item[1])
         clear = letters >= self.MIN_LETTERS_CLEAR[script] and confidence >= self.MIN_CONFIDENCE_CLEAR
-        if clear and script == "latin" and self.model is not None:
-            clear = self.model.known_words(cleaned, language, script) >= self.MIN_KNOWN_WORDS_LATIN
-        return Detection(language, round(confidence, 4), clear)
+        grounded = True
+        if script == "latin" and self.model is not None:
+            known = self.model.known_words(cleaned, language, script)
+            clear = clear and known >= self.MIN_KNOWN_WORDS_LATIN
+            grounded = known >= 1
+        return Detection(language, round(confidence, 4), clear, grounded)
 
     def _probabilities(
         self, cleaned: str, script: str, candidates: Sequence[str], letters: int

@@ -19,9 +19,11 @@ logger = logging.getLogger(__name__)
 def nlg_response(body: Mapping[str, Any], catalogue: Catalogue, default_language: str) -> Dict[str, Any]:
     """Answer one NLG request from Rasa."""
     name = body.get("response") or body.get("template") or ""
-    tracker = body.get("tracker") or {}
-    language = reply_language(tracker.get("slots") or {}, default_language)
-    return catalogue.render(name, language, body.get("arguments") or {}).to_rasa()
+    tracker = body.get("tracker")
+    slots = tracker.get("slots") if isinstance(tracker, dict) else None
+    arguments = body.get("arguments")
+    language = reply_language(slots if isinstance(slots, dict) else {}, default_language)
+    return catalogue.render(str(name), language, arguments if isinstance(arguments, dict) else {}).to_rasa()
 
 
 class LiveCatalogue:

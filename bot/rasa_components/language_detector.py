@@ -1,7 +1,7 @@
 """Rasa NLU component: detects each message's language, and the language a user asks for.
 
 It runs last in the pipeline and adds to every message the `language` attribute
-({"code", "confidence", "clear"}), which stays in the tracker (staff see it; `LanguagePolicy` turns it
+({"code", "confidence", "clear", "grounded"}), which stays in the tracker (staff see it; `LanguagePolicy` turns it
 into the sticky `language` slot). On `change_language` it adds the `requested_language` entity when the
 message names a language ("English please", "بالعربي").
 """
@@ -101,7 +101,12 @@ class LanguageDetectorComponent(GraphComponent, EntityExtractorMixin):
             detection = self.detector.detect(text)
             message.set(
                 DETECTION_ATTRIBUTE,
-                {"code": detection.language, "confidence": detection.confidence, "clear": detection.clear},
+                {
+                    "code": detection.language,
+                    "confidence": detection.confidence,
+                    "clear": detection.clear,
+                    "grounded": detection.grounded,
+                },
                 add_to_output=True,
             )
             if (message.get(INTENT) or {}).get("name") == CHANGE_LANGUAGE_INTENT:

@@ -59,3 +59,10 @@ def test_reply_language_order():
     assert reply_language({"language": "ar", "language_guess": "en"}, "nl") == "ar"
     assert reply_language({"language": None, "language_guess": "en"}, "nl") == "en"
     assert reply_language({}, "nl") == "nl"
+
+
+def test_an_ungrounded_guess_changes_nothing():
+    mashing = message("so", clear=False)
+    mashing["language"]["grounded"] = False
+    assert language_slot_updates({}, mashing) == {}
+    assert language_slot_updates({"language_guess": "en"}, mashing) == {}

@@ -96,3 +96,14 @@ def test_acronyms_codes_and_dates_carry_no_language(detector, text):
 
 def test_capitals_are_still_read(detector):
     assert detector.detect("HOE LANG HEB IK NOG VOOR MIJN INBURGERING").language == "nl"
+
+
+@pytest.mark.parametrize("text", ["a" * 2000, "qwpoeiru zxmvnb", "blorp flurb"])
+def test_made_up_words_are_not_grounded(detector, text):
+    detection = detector.detect(text)
+    assert not detection.grounded and not detection.clear
+
+
+def test_real_words_and_own_scripts_are_grounded(detector):
+    assert detector.detect("hi").grounded
+    assert detector.detect("سلام").grounded

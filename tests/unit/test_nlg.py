@@ -125,3 +125,11 @@ def test_the_real_endpoint_over_http(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"response": 5}, {"response": "utter_hello", "tracker": {"slots": "x"}}, {"response": "utter_hello", "tracker": [], "arguments": "y"}],
+)
+def test_malformed_requests_still_get_an_answer(small_catalogue, body):
+    assert nlg_response(body, small_catalogue, "en")["text"]
