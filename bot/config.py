@@ -84,7 +84,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Opti
     except ValueError:
         number = 0
     if number <= 0 or (maximum is not None and number > maximum):
-        raise SettingsError(f"{name}={value!r} must be a whole number from 1 to {maximum or 'up'}")
+        limit = f" up to {maximum}" if maximum is not None else ""
+        raise SettingsError(f"{name}={value!r} must be a positive whole number{limit}")
     return number
 
 

@@ -46,3 +46,12 @@ def test_content_status_lists_every_language():
     assert result.returncode == 0, result.stderr
     for language in ("nl", "en", "ar", "tr", "ti", "fa", "so", "uk"):
         assert f"\n{language} " in "\n" + result.stdout
+
+
+def test_a_bad_setting_is_reported_without_a_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "status"], capture_output=True, text=True, cwd=PROJECT_ROOT,
+        env={"WEGWIJS_WEB_PORT": "web", "PATH": "/usr/bin:/bin"}, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "WEGWIJS_WEB_PORT" in result.stderr and "Traceback" not in result.stderr
