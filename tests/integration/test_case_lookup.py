@@ -68,9 +68,23 @@ def test_verify_then_read_the_status(case_servers, catalogue):
 
     # Verified for the rest of the conversation: no questions the second time.
     assert texts(send(url, sender, "/check_case_status")) == status
-    # Goodbye ends it: the next lookup asks again.
-    send(url, sender, "goodbye!")
+    # "stop" ends it: the next lookup asks again.
+    send(url, sender, "stop")
     assert texts(send(url, sender, "/check_case_status")) == ask_number
+    send(url, sender, "stop")
+
+
+def test_goodbye_and_forget_me_end_the_verification(case_servers, catalogue):
+    url = case_servers.rasa_url
+    ask_number = rendered(catalogue, "utter_ask_case_lookup_form_case_number")
+    for ending in ("goodbye!", "forget me please"):
+        sender = f"case-{uuid.uuid4().hex[:8]}"
+        send(url, sender, "Hello, good morning!")
+        send(url, sender, "/check_case_status")
+        send(url, sender, "INB-100001")
+        assert "Sanne de Vries" in texts(send(url, sender, "17-05-1990"))
+        send(url, sender, ending)
+        assert texts(send(url, sender, "/check_case_status")) == ask_number
 
 
 def test_dutch_both_details_at_once(case_servers, catalogue):
