@@ -104,6 +104,21 @@ def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.channels.telegram_poll import poll
+
+    if not (settings.telegram_token and settings.telegram_secret):
+        print("error: set WEGWIJS_TELEGRAM_TOKEN and WEGWIJS_TELEGRAM_SECRET first", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(poll(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import evaluate_nlu, format_nlu_report
 
@@ -160,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     cases_export = cases.add_parser("export", help="write all cases as CSV (to stdout or a file)")
     cases_export.add_argument("file", nargs="?")
     cases_export.set_defaults(func=cmd_cases_export)
+
+    telegram = commands.add_parser("telegram", help="the Telegram channel").add_subparsers(
+        dest="telegram_command", required=True
+    )
+    telegram.add_parser(
+        "poll", help="fetch updates by long polling and pass them to the running assistant (no public URL needed)"
+    ).set_defaults(func=cmd_telegram_poll)
 
     content = commands.add_parser("content", help="content catalogue tools").add_subparsers(
         dest="content_command", required=True

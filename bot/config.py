@@ -35,6 +35,9 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     log_level: str = "INFO"
     content_max_age_days: int = 365
+    telegram_token: str = ""  # secret; the Telegram channel is disabled without it
+    telegram_secret: str = ""  # secret; the webhook's secret token
+    telegram_api_url: str = "https://api.telegram.org/bot"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -64,6 +67,9 @@ class Settings:
             rasa_url=env.get("WEGWIJS_RASA_URL", defaults.rasa_url).rstrip("/"),
             log_level=env.get("WEGWIJS_LOG_LEVEL", defaults.log_level).upper(),
             content_max_age_days=_positive_int(env, "WEGWIJS_CONTENT_MAX_AGE_DAYS", defaults.content_max_age_days),
+            telegram_token=env.get("WEGWIJS_TELEGRAM_TOKEN", ""),
+            telegram_secret=env.get("WEGWIJS_TELEGRAM_SECRET", ""),
+            telegram_api_url=env.get("WEGWIJS_TELEGRAM_API_URL", defaults.telegram_api_url),
         )
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise SettingsError(

@@ -2,8 +2,9 @@
 
 - The user's explicit choice (naming a language, a language button, the widget's menu) sets it at once.
 - A clear message in a language sets it; a short or unclear one ("ok", "DUO?", "👍") never does.
-- Until it is set, `language_guess` holds the best guess (the channel's hint, or a weak detection that
-  rests on at least one real word or a script of its own).
+- A channel's hint (Telegram's language_code) seeds it when nothing is known yet.
+- Until it is set, `language_guess` holds the best guess: a weak detection that rests on at least one
+  real word or a script of its own.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ GUESS_SLOT = "language_guess"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
 DETECTION_ATTRIBUTE = "language"  # parse-data key set by the NLU component
 METADATA_CHOSEN_LANGUAGE = "language"  # channel metadata: the user picked it (widget menu)
-METADATA_LANGUAGE_HINT = "language_hint"  # channel metadata: a hint (Telegram's language_code)
+METADATA_LANGUAGE_HINT = "language_hint"  # channel metadata: a hint that seeds it (Telegram's language_code)
 
 
 def _supported(value: Any) -> Optional[str]:
@@ -39,15 +40,16 @@ def language_slot_updates(slots: Mapping[str, Any], latest_message: Mapping[str,
         requested
         or _supported(metadata.get(METADATA_CHOSEN_LANGUAGE))
         or (_supported(detection.get("code")) if detection.get("clear") else None)
+        # The channel's hint (Telegram's language_code) seeds the language; it never overrides one.
+        or (None if slots.get(LANGUAGE_SLOT) else _supported(metadata.get(METADATA_LANGUAGE_HINT)))
     )
     updates = {}
     if language:
         updates[LANGUAGE_SLOT] = language
     elif not slots.get(LANGUAGE_SLOT):
-        detected = detection.get("code") if detection.get("grounded", True) else None
-        guess = _supported(metadata.get(METADATA_LANGUAGE_HINT)) or _supported(detected)
-        if guess:
-            updates[GUESS_SLOT] = guess
+        detected = _supported(detection.get("code")) if detection.get("grounded", True) else None
+        if detected:
+            updates[GUESS_SLOT] = detected
     return {slot: value for slot, value in updates.items() if slots.get(slot) != value}
 
 

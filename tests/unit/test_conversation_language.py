@@ -40,10 +40,12 @@ def test_the_widget_choice_sets_the_language():
     assert updates == {"language": "fa"}
 
 
-def test_a_channel_hint_is_only_a_guess():
+def test_a_channel_hint_seeds_the_language_but_never_overrides_it():
     hint = {"language_hint": "tr"}
-    assert language_slot_updates({}, message("en", clear=False, metadata=hint)) == {"language_guess": "tr"}
+    assert language_slot_updates({}, message("en", clear=False, metadata=hint)) == {"language": "tr"}
     assert language_slot_updates({"language": "nl"}, message("en", clear=False, metadata=hint)) == {}
+    # A clear message in another language still switches it.
+    assert language_slot_updates({"language": "tr"}, message("nl", metadata=hint)) == {"language": "nl"}
 
 
 def test_unsupported_values_are_ignored():

@@ -1,0 +1,1 @@
+"""Rasa input/output channels (adapters: these import Rasa), configured in credentials.yml."""

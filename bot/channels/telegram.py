@@ -1,0 +1,200 @@
+"""Telegram channel for Rasa, built on python-telegram-bot (PTB).
+
+Webhook mode: Telegram POSTs updates to /webhooks/telegram/webhook with the secret token header set when
+the webhook was registered; updates with a wrong or missing secret are refused. Long-polling mode
+(`python -m bot telegram poll`) fetches updates itself and posts them to the same webhook, so both modes
+share one code path. The Bot API address is a setting, so tests point the real PTB client at a local
+server that plays the Bot API.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import RetryAfter, TelegramError
+
+from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit for one text message
+MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for a button's data
+MAX_SEND_TRIES = 3
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+# Commands map to what a user could also have typed or pressed.
+COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/change_language", "/stop": "/deny"}
+UNSUPPORTED_PAYLOAD = "/unsupported_message"
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait (PTB gives seconds or a timedelta, depending on its version)."""
+    delay = error.retry_after
+    return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> List[str]:
+    """Parts of at most `limit` characters, split at paragraph, then line, then word boundaries."""
+    parts: List[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = next((c for c in (rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " ")) if c > 0), limit)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def inline_keyboard(buttons: Iterable[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
+    """One button per row (titles in eight languages can be long); the payload travels as callback data."""
+    rows = []
+    for button in buttons:
+        payload = str(button.get("payload", ""))
+        if len(payload.encode()) > MAX_CALLBACK_DATA:
+            logger.warning("Button payload longer than Telegram allows; button left out: %s", button.get("title"))
+            continue
+        rows.append([InlineKeyboardButton(str(button.get("title", "")), callback_data=payload)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramOutput(OutputChannel):
+    """Sends Rasa's replies through the Bot API, waiting and retrying when Telegram says "too many"."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _send(self, chat_id: Text, text: Text, reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
+        for attempt in range(1, MAX_SEND_TRIES + 1):
+            try:
+                await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
+                return
+            except RetryAfter as error:
+                if attempt == MAX_SEND_TRIES:
+                    raise
+                logger.info("Telegram asks to wait %.0f s before sending again", retry_seconds(error))
+                await asyncio.sleep(retry_seconds(error))
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in split_message(text):
+            await self._send(recipient_id, part)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        parts = split_message(text) or [""]
+        for part in parts[:-1]:
+            await self._send(recipient_id, part)
+        await self._send(recipient_id, parts[-1], inline_keyboard(buttons))
+
+
+class RecentUpdates:
+    """Update ids seen lately, so a redelivered update (Telegram retries) is answered once."""
+
+    def __init__(self, size: int = 10000) -> None:
+        self.size = size
+        self._seen: "OrderedDict[int, None]" = OrderedDict()
+
+    def seen_before(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return True
+        self._seen[update_id] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return False
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram updates. Disabled, with a clear log line, when its token or secret is not set."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+        settings = Settings.from_env()
+        return cls(settings.telegram_token, settings.telegram_secret, settings.telegram_api_url)
+
+    def __init__(self, token: Optional[str], secret: Optional[str], api_url: str) -> None:
+        self.enabled = bool(token and secret)
+        if not self.enabled:
+            logger.warning(
+                "Telegram channel disabled: set WEGWIJS_TELEGRAM_TOKEN and WEGWIJS_TELEGRAM_SECRET to enable it"
+            )
+        self.bot = Bot(token, base_url=api_url) if self.enabled else None
+        self.secret = secret
+        self.recent = RecentUpdates()
+        self._initialised = False
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return TelegramOutput(self.bot) if self.bot else None
+
+    async def _bot(self) -> Bot:
+        if not self._initialised:
+            await self.bot.initialize()
+            self._initialised = True
+        return self.bot
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram_webhook = Blueprint("telegram_webhook", __name__)
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok" if self.enabled else "disabled"})
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> response.HTTPResponse:
+            if not self.enabled:
+                return response.json({"error": "the Telegram channel is not configured"}, status=503)
+            if request.headers.get(SECRET_HEADER) != self.secret:
+                return response.json({"error": "wrong secret token"}, status=403)
+            bot = await self._bot()
+            try:
+                update = Update.de_json(request.json, bot)
+            except (TypeError, ValueError, KeyError):
+                return response.json({"error": "not a Telegram update"}, status=400)
+            if update is None or self.recent.seen_before(update.update_id):
+                return response.json({"status": "ignored"})
+            message = await self._user_message(update, bot)
+            if message is not None:
+                await on_new_message(message)
+            return response.json({"status": "ok"})
+
+        return telegram_webhook
+
+    async def _user_message(self, update: Update, bot: Bot) -> Optional[UserMessage]:
+        """The update as a Rasa message: text, a pressed button, a command, or "this I cannot read"."""
+        if update.callback_query is not None:
+            query = update.callback_query
+            try:
+                await query.answer()
+            except TelegramError:
+                logger.info("Could not acknowledge a button press (it is still handled)")
+            chat = query.message.chat if query.message else None
+            text, user = query.data or "", query.from_user
+        else:
+            message = update.effective_message
+            if message is None or update.effective_chat is None:
+                return None  # e.g. a member update: nothing to answer
+            chat, user = update.effective_chat, update.effective_user
+            if update.edited_message is not None or not message.text:
+                text = UNSUPPORTED_PAYLOAD  # photo, voice, sticker, location, an edit...
+            else:
+                text = COMMANDS.get(message.text.split("@")[0].strip(), message.text)
+        if chat is None:
+            return None
+        metadata = {}
+        if user is not None and user.language_code:
+            metadata["language_hint"] = user.language_code.split("-")[0].lower()
+        return UserMessage(text, TelegramOutput(bot), str(chat.id), input_channel=self.name(), metadata=metadata)
