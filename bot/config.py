@@ -38,6 +38,11 @@ class Settings:
     telegram_token: str = ""  # secret; the Telegram channel is disabled without it
     telegram_secret: str = ""  # secret; the webhook's secret token
     telegram_api_url: str = "https://api.telegram.org/bot"
+    whatsapp_token: str = ""  # secret; the WhatsApp channel is disabled without its four settings
+    whatsapp_app_secret: str = ""  # secret; checks X-Hub-Signature-256
+    whatsapp_verify_token: str = ""  # secret; Meta's webhook verification handshake
+    whatsapp_phone_number_id: str = ""
+    whatsapp_api_url: str = "https://graph.facebook.com/v19.0"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -70,6 +75,11 @@ class Settings:
             telegram_token=env.get("WEGWIJS_TELEGRAM_TOKEN", ""),
             telegram_secret=env.get("WEGWIJS_TELEGRAM_SECRET", ""),
             telegram_api_url=env.get("WEGWIJS_TELEGRAM_API_URL", defaults.telegram_api_url),
+            whatsapp_token=env.get("WEGWIJS_WHATSAPP_TOKEN", ""),
+            whatsapp_app_secret=env.get("WEGWIJS_WHATSAPP_APP_SECRET", ""),
+            whatsapp_verify_token=env.get("WEGWIJS_WHATSAPP_VERIFY_TOKEN", ""),
+            whatsapp_phone_number_id=env.get("WEGWIJS_WHATSAPP_PHONE_NUMBER_ID", ""),
+            whatsapp_api_url=env.get("WEGWIJS_WHATSAPP_API_URL", defaults.whatsapp_api_url),
         )
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise SettingsError(

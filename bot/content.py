@@ -23,6 +23,7 @@ REFERENCE_LANGUAGE = "en"  # the language every other one is compared with, and 
 FALLBACK_NOTICE_LANGUAGES = ("en", "nl")
 NOTICE_LANGUAGE_FALLBACK = "notice_language_fallback"
 LABEL_SOURCE = "label_source"
+LABEL_MENU = "label_menu"
 ERROR_RESPONSE = "utter_error"
 
 RIGHT_TO_LEFT_MARK = "\u200f"
@@ -59,6 +60,7 @@ class Rendered:
     buttons: List[Dict[str, str]]
     language: str
     fell_back: bool = False
+    menu_label: str = ""
 
     def to_rasa(self) -> Dict[str, Any]:
         # `language` and `direction` end up in the bot event's metadata, for channels and the console.
@@ -70,6 +72,7 @@ class Rendered:
             "attachments": [],
             "language": self.language,
             "direction": text_direction(self.language),
+            "menu_label": self.menu_label,  # for channels that show buttons behind a menu (WhatsApp lists)
         }
 
 
@@ -139,7 +142,9 @@ class Catalogue:
             {"title": _mark_rtl(_fill(b.title, arguments), rtl), "payload": _fill(b.payload, arguments)}
             for b in entry.buttons
         ]
-        return Rendered(_mark_rtl("\n\n".join(p for p in parts if p), rtl), buttons, used_language, fell_back)
+        menu = self.get(LABEL_MENU, used_language) or self.get(LABEL_MENU, REFERENCE_LANGUAGE)
+        text = _mark_rtl("\n\n".join(p for p in parts if p), rtl)
+        return Rendered(text, buttons, used_language, fell_back, menu.text if menu else "")
 
 
 def _mark_rtl(text: str, rtl: bool) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.channels.telegram import UNSUPPORTED_PAYLOAD
+from bot.channels.common import UNSUPPORTED_PAYLOAD
 from bot.config import PROJECT_ROOT
 from bot.dialogue import LAW_SPECIFIC_ANSWERS
 from bot.evaluation import evaluate_nlu

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -19,6 +18,7 @@ from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 
+from bot.channels.common import UNSUPPORTED_PAYLOAD, RecentIds, split_message
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,26 +30,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # Commands map to what a user could also have typed or pressed.
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/change_language", "/stop": "/deny"}
-UNSUPPORTED_PAYLOAD = "/unsupported_message"
 
 
 def retry_seconds(error: RetryAfter) -> float:
     """How long Telegram asked to wait (PTB gives seconds or a timedelta, depending on its version)."""
     delay = error.retry_after
     return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> List[str]:
-    """Parts of at most `limit` characters, split at paragraph, then line, then word boundaries."""
-    parts: List[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = next((c for c in (rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " ")) if c > 0), limit)
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
 
 
 def inline_keyboard(buttons: Iterable[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
@@ -86,32 +72,16 @@ class TelegramOutput(OutputChannel):
                 await asyncio.sleep(retry_seconds(error))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        for part in split_message(text):
+        for part in split_message(text, MAX_MESSAGE_LENGTH):
             await self._send(recipient_id, part)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
-        parts = split_message(text) or [""]
+        parts = split_message(text, MAX_MESSAGE_LENGTH) or [""]
         for part in parts[:-1]:
             await self._send(recipient_id, part)
         await self._send(recipient_id, parts[-1], inline_keyboard(buttons))
-
-
-class RecentUpdates:
-    """Update ids seen lately, so a redelivered update (Telegram retries) is answered once."""
-
-    def __init__(self, size: int = 10000) -> None:
-        self.size = size
-        self._seen: "OrderedDict[int, None]" = OrderedDict()
-
-    def seen_before(self, update_id: int) -> bool:
-        if update_id in self._seen:
-            return True
-        self._seen[update_id] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return False
 
 
 class TelegramInput(InputChannel):
@@ -134,7 +104,7 @@ class TelegramInput(InputChannel):
             )
         self.bot = Bot(token, base_url=api_url) if self.enabled else None
         self.secret = secret
-        self.recent = RecentUpdates()
+        self.recent = RecentIds()
         self._initialised = False
 
     def get_output_channel(self) -> Optional[OutputChannel]:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from bot.config import Settings
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_apis import FakeTelegram
 from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,184 @@
+"""WhatsApp channel for Rasa, on the WhatsApp Business Cloud API.
+
+GET /webhooks/whatsapp/webhook answers Meta's verification handshake; POST receives messages, each checked
+against its `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret; refused when wrong or
+missing). Replies go out through the Graph API with the phone-number id and token from the settings.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.channels.common import UNSUPPORTED_PAYLOAD, RecentIds, split_message
+from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_TEXT = 4096
+MAX_INTERACTIVE_BODY = 1024
+MAX_REPLY_BUTTONS, MAX_BUTTON_TITLE = 3, 20
+MAX_LIST_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION = 10, 24, 72
+
+
+def signature_is_valid(secret: str, body: bytes, header: Optional[str]) -> bool:
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return bool(header) and hmac.compare_digest(expected, header)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def interactive_messages(text: str, buttons: List[Dict[str, Any]], menu_label: str) -> List[Dict[str, Any]]:
+    """Graph API message bodies: reply buttons (up to 3 short titles) or lists of up to 10 rows.
+
+    More than 10 buttons become several lists; the text goes with the first one.
+    """
+    if len(buttons) <= MAX_REPLY_BUTTONS and all(len(b["title"]) <= MAX_BUTTON_TITLE for b in buttons):
+        return [{
+            "type": "button",
+            "body": {"text": _cut(text, MAX_INTERACTIVE_BODY)},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": b["payload"], "title": b["title"]}} for b in buttons]},
+        }]
+    messages = []
+    for start in range(0, len(buttons), MAX_LIST_ROWS):
+        rows = [
+            {"id": b["payload"], "title": _cut(b["title"], MAX_ROW_TITLE),
+             **({"description": _cut(b["title"], MAX_ROW_DESCRIPTION)} if len(b["title"]) > MAX_ROW_TITLE else {})}
+            for b in buttons[start : start + MAX_LIST_ROWS]
+        ]
+        messages.append({
+            "type": "list",
+            "body": {"text": _cut(text if start == 0 else menu_label, MAX_INTERACTIVE_BODY)},
+            "action": {"button": _cut(menu_label, MAX_BUTTON_TITLE), "sections": [{"rows": rows}]},
+        })
+    return messages
+
+
+class WhatsAppOutput(OutputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    def __init__(self, api_url: str, phone_number_id: str, token: str) -> None:
+        self.url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self.token = token
+
+    async def _post(self, recipient_id: Text, message: Dict[str, Any]) -> None:
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **message}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            async with http.post(self.url, json=body, headers=headers) as answer:
+                if answer.status >= 400:
+                    detail = await answer.text()
+                    logger.error("WhatsApp refused a message (%s): %s", answer.status, detail[:300])
+                    raise RuntimeError(f"WhatsApp Graph API answered {answer.status}")
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in split_message(text, MAX_TEXT):
+            await self._post(recipient_id, {"type": "text", "text": {"body": part}})
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        parts = split_message(text, MAX_INTERACTIVE_BODY) or [""]
+        for part in parts[:-1]:
+            await self._post(recipient_id, {"type": "text", "text": {"body": part}})
+        # The NLG sends the "menu" label in the user's language with every response (bot/content.py).
+        menu_label = kwargs.get("menu_label") or "☰"
+        for message in interactive_messages(parts[-1], buttons, menu_label):
+            await self._post(recipient_id, {"type": "interactive", "interactive": message})
+
+
+class WhatsAppInput(InputChannel):
+    """Receives WhatsApp messages. Disabled, with a clear log line, when its secrets are not set."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
+        s = Settings.from_env()
+        return cls(s.whatsapp_token, s.whatsapp_app_secret, s.whatsapp_verify_token, s.whatsapp_phone_number_id,
+                   s.whatsapp_api_url)
+
+    def __init__(self, token: str, app_secret: str, verify_token: str, phone_number_id: str, api_url: str) -> None:
+        self.enabled = all((token, app_secret, verify_token, phone_number_id))
+        if not self.enabled:
+            logger.warning(
+                "WhatsApp channel disabled: set WEGWIJS_WHATSAPP_TOKEN, _APP_SECRET, _VERIFY_TOKEN and "
+                "_PHONE_NUMBER_ID to enable it"
+            )
+        self.token, self.app_secret, self.verify_token = token, app_secret, verify_token
+        self.phone_number_id, self.api_url = phone_number_id, api_url
+        self.recent = RecentIds()
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WhatsAppOutput(self.api_url, self.phone_number_id, self.token) if self.enabled else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        whatsapp_webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @whatsapp_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok" if self.enabled else "disabled"})
+
+        @whatsapp_webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> response.HTTPResponse:
+            if (
+                self.enabled
+                and request.args.get("hub.mode") == "subscribe"
+                and hmac.compare_digest(request.args.get("hub.verify_token", ""), self.verify_token)
+            ):
+                return response.text(request.args.get("hub.challenge", ""))
+            return response.text("verification failed", status=403)
+
+        @whatsapp_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> response.HTTPResponse:
+            if not self.enabled:
+                return response.json({"error": "the WhatsApp channel is not configured"}, status=503)
+            if not signature_is_valid(self.app_secret, request.body, request.headers.get(SIGNATURE_HEADER)):
+                return response.json({"error": "bad signature"}, status=403)
+            try:
+                payload = json.loads(request.body)
+            except ValueError:
+                return response.json({"error": "not JSON"}, status=400)
+            output = WhatsAppOutput(self.api_url, self.phone_number_id, self.token)
+            for sender, message_id, text in self._messages(payload):
+                if self.recent.seen_before(message_id):
+                    continue
+                await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+            return response.json({"status": "ok"})
+
+        return whatsapp_webhook
+
+    @staticmethod
+    def _messages(payload: Any) -> List[tuple]:
+        """(sender, message id, text) for each message; delivery and read statuses are ignored."""
+        found = []
+        for entry in (payload or {}).get("entry", []) if isinstance(payload, dict) else []:
+            for change in entry.get("changes", []):
+                for message in (change.get("value") or {}).get("messages", []):
+                    kind = message.get("type")
+                    if kind == "text":
+                        text = (message.get("text") or {}).get("body", "")
+                    elif kind == "interactive":
+                        interactive = message.get("interactive") or {}
+                        text = (interactive.get("button_reply") or interactive.get("list_reply") or {}).get("id", "")
+                    elif kind == "button":  # a quick-reply button of a template message
+                        text = (message.get("button") or {}).get("payload", "")
+                    else:  # image, audio, sticker, location, ...
+                        text = UNSUPPORTED_PAYLOAD
+                    if message.get("from") and message.get("id"):
+                        found.append((str(message["from"]), str(message["id"]), text or UNSUPPORTED_PAYLOAD))
+        return found
