@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.cases import find_case, parse_case_number, parse_date_of_birth, summarise, verify
 from bot.config import Settings
-from bot.db import make_engine, make_session_factory, transaction
+from bot.db import sessions_for, transaction
 from bot.dialogue import case_status_replies
 from bot.models import utc_now
 
@@ -53,7 +53,7 @@ def _settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _sessions() -> sessionmaker:
-    return make_session_factory(make_engine(_settings().database_url))
+    return sessions_for(_settings().database_url)
 
 
 class ValidateCaseLookupForm(FormValidationAction):

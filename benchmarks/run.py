@@ -16,10 +16,10 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,8 +189,6 @@ def start_stock(stock: Path, model: Path) -> subprocess.Popen:
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
-            import urllib.request
-
             urllib.request.urlopen(f"{url}/status", timeout=2)
             process.url = url  # type: ignore[attr-defined]
             return process

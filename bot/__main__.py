@@ -72,14 +72,14 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_cases_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cases import import_cases
-    from bot.db import make_engine, make_session_factory, transaction
+    from bot.db import sessions_for, transaction
 
     try:
         stream = open(args.file, encoding="utf-8-sig", newline="")
     except OSError as error:
         print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
-    with stream, transaction(make_session_factory(make_engine(settings.database_url))) as session:
+    with stream, transaction(sessions_for(settings.database_url)) as session:
         report = import_cases(session, stream)
     for line, reason in report.errors:
         print(f"line {line}: {reason}", file=sys.stderr)
@@ -92,9 +92,9 @@ def cmd_cases_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cases import export_cases
-    from bot.db import make_engine, make_session_factory, transaction
+    from bot.db import sessions_for, transaction
 
-    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+    with transaction(sessions_for(settings.database_url)) as session:
         if args.file:
             with open(args.file, "w", encoding="utf-8", newline="") as stream:
                 count = export_cases(session, stream)

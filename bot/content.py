@@ -105,6 +105,13 @@ class Catalogue:
     def get(self, name: str, language: str) -> Optional[Entry]:
         return self.entries.get(language, {}).get(name)
 
+    def label(self, name: str, language: str, default: Optional[str] = None) -> str:
+        """A label's text in `language`, else in English; `default` (else the name) when neither has it."""
+        entry = self.get(name, language) or self.get(name, REFERENCE_LANGUAGE)
+        if entry:
+            return entry.text
+        return name if default is None else default
+
     def render(self, name: str, language: str, arguments: Optional[Mapping[str, Any]] = None) -> Rendered:
         """The response `name` in `language`, with the source line and placeholders filled in."""
         arguments = dict(arguments or {})
@@ -120,10 +127,7 @@ class Catalogue:
         # A list argument names catalogue labels ("label_item_knm"): each becomes its text, joined.
         for key, value in arguments.items():
             if isinstance(value, list):
-                arguments[key] = ", ".join(
-                    (self.get(str(item), used_language) or self.get(str(item), REFERENCE_LANGUAGE) or Entry("", str(item))).text
-                    for item in value
-                )
+                arguments[key] = ", ".join(self.label(str(item), used_language) for item in value)
         parts = []
         if fell_back:
             parts.append(
@@ -135,16 +139,14 @@ class Catalogue:
             )
         parts.append(_fill(entry.text, arguments))
         if entry.source:
-            label = self.get(LABEL_SOURCE, used_language) or self.get(LABEL_SOURCE, REFERENCE_LANGUAGE)
-            parts.append(f"{label.text}: {entry.source}")
+            parts.append(f"{self.label(LABEL_SOURCE, used_language)}: {entry.source}")
         rtl = text_direction(used_language) == "rtl"
         buttons = [
             {"title": _mark_rtl(_fill(b.title, arguments), rtl), "payload": _fill(b.payload, arguments)}
             for b in entry.buttons
         ]
-        menu = self.get(LABEL_MENU, used_language) or self.get(LABEL_MENU, REFERENCE_LANGUAGE)
         text = _mark_rtl("\n\n".join(p for p in parts if p), rtl)
-        return Rendered(text, buttons, used_language, fell_back, menu.text if menu else "")
+        return Rendered(text, buttons, used_language, fell_back, self.label(LABEL_MENU, used_language, default=""))
 
 
 def _mark_rtl(text: str, rtl: bool) -> str:

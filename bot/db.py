@@ -40,6 +40,11 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 
+def sessions_for(url: str) -> sessionmaker:
+    """A session factory for the database at `url` (its own engine)."""
+    return make_session_factory(make_engine(url))
+
+
 @contextmanager
 def transaction(factory: sessionmaker) -> Iterator[Session]:
     """A session whose work is committed at the end, or rolled back on any error."""

@@ -9,7 +9,7 @@ import pytest
 from bot.cases import find_case, summarise
 from bot.client import send
 from bot.config import PROJECT_ROOT
-from bot.db import make_engine, make_session_factory, transaction
+from bot.db import sessions_for, transaction
 from bot.dialogue import case_status_replies
 from tests.support.databases import database
 from tests.support.servers import Servers
@@ -42,7 +42,7 @@ def rendered(catalogue, *names, language="en", **arguments):
 
 
 def expected_status(servers, catalogue, case_number, language):
-    with transaction(make_session_factory(make_engine(servers.database_url))) as session:
+    with transaction(sessions_for(servers.database_url)) as session:
         summary = summarise(find_case(session, case_number), today=dt.date.today())
     return "\n\n".join(catalogue.render(r.response, language, r.arguments).text for r in case_status_replies(summary))
 

@@ -53,8 +53,6 @@ def test_case_status_replies_in_order():
 
 
 def test_case_status_replies_for_extended_passed_unknown_and_done():
-    import datetime as dt
-
     from bot.dialogue import case_status_replies
 
     assert case_status_replies(summary(extended=True))[0].response == "utter_case_deadline_extended"
