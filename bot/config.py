@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 from bot.language import SUPPORTED_LANGUAGES
+from bot.office_hours import OfficeHours, OfficeHoursError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "wegwijs-development-only-not-secret"
@@ -43,6 +44,11 @@ class Settings:
     whatsapp_verify_token: str = ""  # secret; Meta's webhook verification handshake
     whatsapp_phone_number_id: str = ""
     whatsapp_api_url: str = "https://graph.facebook.com/v19.0"
+    rasa_token: str = ""  # secret; Rasa's HTTP API token (rasa run --auth-token), used by the console
+    office_hours: str = "mon-fri 09:00-17:00"  # when colleagues answer handoffs (bot/office_hours.py)
+    time_zone: str = "Europe/Amsterdam"
+    closed_days: Tuple[str, ...] = ()  # the municipality's own closing days (ISO dates), besides holidays
+    handoff_reply_minutes: int = 60  # what newcomers are told: a colleague usually replies within this
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -80,12 +86,26 @@ class Settings:
             whatsapp_verify_token=env.get("WEGWIJS_WHATSAPP_VERIFY_TOKEN", ""),
             whatsapp_phone_number_id=env.get("WEGWIJS_WHATSAPP_PHONE_NUMBER_ID", ""),
             whatsapp_api_url=env.get("WEGWIJS_WHATSAPP_API_URL", defaults.whatsapp_api_url),
+            rasa_token=env.get("WEGWIJS_RASA_TOKEN", ""),
+            office_hours=env.get("WEGWIJS_OFFICE_HOURS", defaults.office_hours),
+            time_zone=env.get("WEGWIJS_TIME_ZONE", defaults.time_zone),
+            closed_days=tuple(d.strip() for d in env.get("WEGWIJS_CLOSED_DAYS", "").split(",") if d.strip()),
+            handoff_reply_minutes=_positive_int(env, "WEGWIJS_HANDOFF_REPLY_MINUTES", defaults.handoff_reply_minutes),
         )
+        if environment == "production" and not settings.rasa_token:
+            raise SettingsError("WEGWIJS_RASA_TOKEN must be set in production (it guards Rasa's HTTP API)")
+        try:
+            settings.office_hours_schedule()
+        except OfficeHoursError as error:
+            raise SettingsError(f"WEGWIJS_OFFICE_HOURS / WEGWIJS_TIME_ZONE / WEGWIJS_CLOSED_DAYS: {error}") from error
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise SettingsError(
                 f"WEGWIJS_DEFAULT_LANGUAGE={settings.default_language!r} is not one of {SUPPORTED_LANGUAGES}"
             )
         return settings
+
+    def office_hours_schedule(self) -> OfficeHours:
+        return OfficeHours.from_settings(self.office_hours, self.time_zone, self.closed_days)
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(environment={self.environment!r}, database_url=<hidden>, ...)"
