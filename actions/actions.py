@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over
 from bot.conversation_language import REQUESTED_LANGUAGE_ENTITY
 from bot.dialogue import answer_by_law, misunderstanding_reply
 from bot.language import SUPPORTED_LANGUAGES
@@ -49,7 +50,7 @@ class ActionChangeLanguage(Action):
 
 
 class ActionFallback(Action):
-    """Says honestly that it did not understand; after a second miss in a row, offers a person."""
+    """Says honestly that it did not understand; after a second miss in a row, hands over to a person."""
 
     def name(self) -> Text:
         return "action_fallback"
@@ -61,4 +62,6 @@ class ActionFallback(Action):
         earlier = ((e.get("parse_data") or {}).get("intent", {}).get("name") for e in user_events[1:])
         reply = misunderstanding_reply(earlier)
         dispatcher.utter_message(response=reply.response, **reply.arguments)
+        if reply.response == "utter_fallback_human":
+            return await hand_over(dispatcher, tracker, "not_understood")
         return []

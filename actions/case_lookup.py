@@ -3,57 +3,24 @@ from __future__ import annotations
 
 import logging
 import math
-from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
 
+from actions.handoff import hand_over
+from actions.services import VERIFIED_SLOT, sessions, settings, verified_case
 from bot.cases import find_case, parse_case_number, parse_date_of_birth, summarise, verify
-from bot.config import Settings
-from bot.db import sessions_for, transaction
+from bot.db import transaction
 from bot.dialogue import case_status_replies
 from bot.models import utc_now
 
 logger = logging.getLogger(__name__)
 
-VERIFIED_SLOT = "verified_case"
 VERIFICATION_SLOTS = ("verified_case", "case_number", "date_of_birth")
-
-
-def verified_case(tracker: Tracker) -> Optional[str]:
-    """The case verified in this conversation (session), if any.
-
-    Rasa carries slots into a new session by setting them again right after `session_started`, before the
-    user says anything; a verification counts only if it was set after a user message of this session.
-    """
-    value = tracker.get_slot(VERIFIED_SLOT)
-    if not value:
-        return None
-    slot_seen = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") == VERIFIED_SLOT:
-            slot_seen = True
-        elif kind == "user" and slot_seen:
-            return value
-        elif kind == "session_started":
-            return None
-    return None
-
-
-@lru_cache(maxsize=1)
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-@lru_cache(maxsize=1)
-def _sessions() -> sessionmaker:
-    return sessions_for(_settings().database_url)
 
 
 class ValidateCaseLookupForm(FormValidationAction):
@@ -97,30 +64,36 @@ class ActionShowCase(Action):
         # The typed details are not kept, whatever happens next.
         events: List[Dict[Text, Any]] = [SlotSet("case_number", None), SlotSet("date_of_birth", None)]
         verified = verified_case(tracker)
+        locked = False
+        summary = None
         try:
-            with transaction(_sessions()) as session:
+            with transaction(sessions()) as session:
                 if not verified:
                     case_number = parse_case_number(tracker.get_slot("case_number") or "")
                     date_of_birth = parse_date_of_birth(tracker.get_slot("date_of_birth") or "")
                     if not case_number or not date_of_birth:  # the form did not finish: ask again
                         dispatcher.utter_message(response="utter_case_not_verified")
                         return events
-                    result = verify(session, _settings().secret_key, tracker.sender_id, case_number, date_of_birth)
+                    result = verify(session, settings().secret_key, tracker.sender_id, case_number, date_of_birth)
                     if result.locked_until:
                         minutes = max(1, math.ceil((result.locked_until - utc_now()).total_seconds() / 60))
                         dispatcher.utter_message(response="utter_case_locked", minutes=minutes)
-                        return events
-                    if not result.verified:
+                        locked = True
+                    elif not result.verified:
                         dispatcher.utter_message(response="utter_case_not_verified")
                         return events
-                    verified = result.case_number
-                    events.append(SlotSet(VERIFIED_SLOT, verified))
-                case = find_case(session, verified)
-                summary = summarise(case) if case else None
+                    else:
+                        verified = result.case_number
+                        events.append(SlotSet(VERIFIED_SLOT, verified))
+                if not locked:
+                    case = find_case(session, verified)
+                    summary = summarise(case) if case else None
         except SQLAlchemyError:
             logger.exception("Case lookup failed: database error")
             dispatcher.utter_message(response="utter_case_service_unavailable")
             return events
+        if locked:  # locked out: a person can help (the attempt is stored first, above)
+            return events + await hand_over(dispatcher, tracker, "verification_locked")
         if summary is None:  # the case was removed since verification
             dispatcher.utter_message(response="utter_case_not_verified")
             return events + [SlotSet(VERIFIED_SLOT, None)]

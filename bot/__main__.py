@@ -104,6 +104,29 @@ def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from bot.db import sessions_for, transaction
+    from bot.staff import StaffError, create_staff
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        with transaction(sessions_for(settings.database_url)) as session:
+            staff = create_staff(session, args.username, args.name, args.role, password)
+            print(f"Added {staff.username} ({staff.display_name}, {staff.role}).")
+    except StaffError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
@@ -133,7 +156,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.client import AssistantUnavailable, ask
 
     try:
-        result = ask(settings.rasa_url, args.text, sender=args.sender)
+        result = ask(settings.rasa_url, args.text, sender=args.sender, token=settings.rasa_token)
     except AssistantUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -151,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Wegwijs command line")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("serve", help="run the web app (NLG endpoint, health)").set_defaults(func=cmd_serve)
+    commands.add_parser("serve", help="run the web app (NLG endpoint, health, staff console)").set_defaults(func=cmd_serve)
 
     language = commands.add_parser("language", help="language detection tools").add_subparsers(
         dest="language_command", required=True
@@ -175,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     cases_export = cases.add_parser("export", help="write all cases as CSV (to stdout or a file)")
     cases_export.add_argument("file", nargs="?")
     cases_export.set_defaults(func=cmd_cases_export)
+
+    staff = commands.add_parser("staff", help="console accounts").add_subparsers(dest="staff_command", required=True)
+    staff_add = staff.add_parser("add", help="create a console account (asks for the password)")
+    staff_add.add_argument("username")
+    staff_add.add_argument("--name", required=True, help="full name, as on cases for contact persons")
+    staff_add.add_argument("--role", choices=("contact_person", "coordinator"), default="contact_person")
+    staff_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    staff_add.set_defaults(func=cmd_staff_add)
 
     telegram = commands.add_parser("telegram", help="the Telegram channel").add_subparsers(
         dest="telegram_command", required=True

@@ -47,7 +47,7 @@ _DATE_PATTERNS = (
 
 def parse_case_number(text: str) -> Optional[str]:
     """The case number in a message ("inb 123456", "INB-123456"), written as INB-123456."""
-    match = _CASE_NUMBER_RE.search(_ascii_digits(text))
+    match = _CASE_NUMBER_RE.search(ascii_digits(text))
     return f"INB-{match.group(1)}" if match else None
 
 
@@ -66,13 +66,13 @@ def _find_date(text: str, today: dt.date) -> Optional[Tuple[dt.date, int, int]]:
 
 def parse_date_of_birth(text: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
     """A date of birth written DD-MM-YYYY, D-M-YYYY, DD/MM/YYYY or YYYY-MM-DD (and plausible)."""
-    found = _find_date(_ascii_digits(text), today or dt.date.today())
+    found = _find_date(ascii_digits(text), today or dt.date.today())
     return found[0] if found else None
 
 
 def find_case_details(text: str, today: Optional[dt.date] = None) -> List[Tuple[str, str, int, int]]:
     """("case_number" | "date_of_birth", normalised value, start, end) for what the text contains."""
-    text = _ascii_digits(text)  # same length: positions stay valid
+    text = ascii_digits(text)  # same length: positions stay valid
     found = []
     match = _CASE_NUMBER_RE.search(text)
     if match:
@@ -83,7 +83,7 @@ def find_case_details(text: str, today: Optional[dt.date] = None) -> List[Tuple[
     return found
 
 
-def _ascii_digits(text: str) -> str:
+def ascii_digits(text: str) -> str:
     """Arabic-Indic and Persian digits as 0-9, so people can type numbers on their own keyboard."""
     return "".join(str(int(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any, Dict, List, Optional
@@ -35,11 +36,15 @@ def send(rasa_url: str, sender: str, text: str, metadata: Optional[Dict[str, Any
     return _request(f"{rasa_url}/webhooks/rest/webhook", body) or []
 
 
-def ask(rasa_url: str, text: str, sender: Optional[str] = None) -> Dict[str, Any]:
-    """Send one message and report the detected language, the intent, its confidence and the reply."""
+def ask(rasa_url: str, text: str, sender: Optional[str] = None, token: str = "") -> Dict[str, Any]:
+    """Send one message and report the detected language, the intent, its confidence and the reply.
+
+    What the assistant understood comes from Rasa's HTTP API, which needs its token.
+    """
     sender = sender or f"cli-{uuid.uuid4().hex[:12]}"
     replies = send(rasa_url, sender, text)
-    tracker = _request(f"{rasa_url}/conversations/{sender}/tracker?include_events=NONE")
+    query = urllib.parse.urlencode({"include_events": "NONE", **({"token": token} if token else {})})
+    tracker = _request(f"{rasa_url}/conversations/{sender}/tracker?{query}")
     latest = (tracker or {}).get("latest_message") or {}
     intent = latest.get("intent") or {}
     return {

@@ -86,7 +86,7 @@ class Settings:
             whatsapp_verify_token=env.get("WEGWIJS_WHATSAPP_VERIFY_TOKEN", ""),
             whatsapp_phone_number_id=env.get("WEGWIJS_WHATSAPP_PHONE_NUMBER_ID", ""),
             whatsapp_api_url=env.get("WEGWIJS_WHATSAPP_API_URL", defaults.whatsapp_api_url),
-            rasa_token=env.get("WEGWIJS_RASA_TOKEN", ""),
+            rasa_token=env.get("WEGWIJS_RASA_TOKEN", "") or _token_file(var_dir, environment),
             office_hours=env.get("WEGWIJS_OFFICE_HOURS", defaults.office_hours),
             time_zone=env.get("WEGWIJS_TIME_ZONE", defaults.time_zone),
             closed_days=tuple(d.strip() for d in env.get("WEGWIJS_CLOSED_DAYS", "").split(",") if d.strip()),
@@ -109,6 +109,15 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(environment={self.environment!r}, database_url=<hidden>, ...)"
+
+
+def _token_file(var_dir: Path, environment: str) -> str:
+    """The token `make run` made for this machine (var/rasa-token), so the CLI in another terminal can use
+    Rasa's API. Development only: in production the token is always set explicitly."""
+    path = var_dir / "rasa-token"
+    if environment == "production" or not path.is_file():
+        return ""
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Optional[int] = None) -> int:

@@ -1,10 +1,12 @@
 """Dialogue decisions that do not need Rasa: which answer fits a question, and when to offer a person."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
 
 from bot.cases import CaseSummary, format_euros
+from bot.office_hours import DAY_NAMES, OfficeHours
 
 LAWS = ("wi2013", "wi2021")
 
@@ -86,3 +88,25 @@ def case_status_replies(summary: CaseSummary) -> List[Reply]:
         )
     )
     return replies
+
+
+def opening_arguments(opens_at: dt.datetime) -> Dict[str, Any]:
+    """{weekday} (a catalogue label, so it is said in the user's language), {date} and {time}."""
+    return {
+        "weekday": [f"label_weekday_{DAY_NAMES[opens_at.weekday()]}"],
+        "date": opens_at.strftime("%d-%m-%Y"),
+        "time": opens_at.strftime("%H:%M"),
+    }
+
+
+def handoff_replies(
+    created: bool, contact_name: Optional[str], hours: OfficeHours, now: dt.datetime, reply_minutes: int
+) -> List[Reply]:
+    """What the newcomer is told once their handoff is stored: who answers, and roughly when."""
+    if not created:
+        return [Reply("utter_handoff_already_open")]
+    if not hours.is_open(now):
+        return [Reply("utter_handoff_after_hours", opening_arguments(hours.next_opening(now)))]
+    if contact_name:
+        return [Reply("utter_handoff_contact_person", {"contact_name": contact_name, "minutes": str(reply_minutes)})]
+    return [Reply("utter_handoff_colleague", {"minutes": str(reply_minutes)})]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
 
 from bot.db import Base
 
@@ -56,3 +57,119 @@ class VerificationAttempt(Base):
     case_hash = Column(String(64), nullable=False, index=True)
     succeeded = Column(Boolean, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
+
+
+# --- handoffs and the staff console -----------------------------------------------------------------
+
+STAFF_ROLES = ("contact_person", "coordinator")
+# waiting -> taken -> handed_back | closed; waiting -> closed. Handed back and closed are final.
+HANDOFF_STATUSES = ("waiting", "taken", "handed_back", "closed")
+OPEN_HANDOFF_STATUSES = ("waiting", "taken")
+STAFF_MESSAGE_STATUSES = ("pending", "sent", "failed")
+
+
+class Staff(Base):
+    """A named console account. Contact persons see their own and the shared queue; coordinators all."""
+
+    __tablename__ = "staff"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    display_name = Column(String(200), nullable=False)  # matched to a case's contact_name for routing
+    role = Column(String(20), nullable=False)  # STAFF_ROLES
+    password_hash = Column(String(255), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+
+
+class StaffSession(Base):
+    """A console login; the browser holds the token, the database only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    staff_id = Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+    expires_at = Column(DateTime, nullable=False)
+
+    staff = relationship(Staff, lazy="joined")
+
+
+class Handoff(Base):
+    """A conversation handed to a person. Stored before the newcomer is told it exists."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    language = Column(String(5), nullable=False)
+    reason = Column(String(40), nullable=False)  # HANDOFF_REASONS in bot/handoff.py
+    status = Column(String(12), nullable=False, default="waiting", index=True)
+    case_number = Column(String(20))  # when the newcomer was verified
+    assigned_to_id = Column(Integer, ForeignKey("staff.id"))  # none: the shared queue
+    taken_by_id = Column(Integer, ForeignKey("staff.id"))
+    callback_phone = Column(String(40))
+    outcome = Column(String(40))
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+    taken_at = Column(DateTime)
+    first_reply_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)
+
+    assigned_to = relationship(Staff, foreign_keys=[assigned_to_id], lazy="joined")
+    taken_by = relationship(Staff, foreign_keys=[taken_by_id], lazy="joined")
+
+
+class StaffMessage(Base):
+    """A staff reply: stored first, then relayed through Rasa to the newcomer's channel."""
+
+    __tablename__ = "staff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    status = Column(String(8), nullable=False, default="pending")  # STAFF_MESSAGE_STATUSES
+    error = Column(String(200))
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+    sent_at = Column(DateTime)
+
+    staff = relationship(Staff, lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who did what, when, in which conversation. Never the text of a message."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"))
+    action = Column(String(40), nullable=False)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="SET NULL"))
+    sender_id = Column(String(255))
+    detail = Column(String(200))
+    created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
+
+    staff = relationship(Staff, lazy="joined")
+
+
+class AnswerFeedback(Base):
+    """A staff member's note that a bot answer was wrong, for the content editors."""
+
+    __tablename__ = "answer_feedback"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    answered_at = Column(DateTime, nullable=False)
+    response = Column(String(120))  # the catalogue entry, e.g. utter_deadline_wi2021
+    language = Column(String(5))
+    answer_text = Column(Text, nullable=False)
+    note = Column(Text, nullable=False)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+
+    staff = relationship(Staff, lazy="joined")

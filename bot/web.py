@@ -1,7 +1,5 @@
-"""The Wegwijs web application (Sanic, which Rasa already brings): the NLG endpoint and health checks.
-
-Later parts (the staff console, the widget's files) are served from here too.
-"""
+"""The Wegwijs web application (Sanic, which Rasa already brings): the NLG endpoint, health checks and
+the staff console (bot/console.py)."""
 from __future__ import annotations
 
 import itertools
@@ -11,6 +9,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.config import Settings
+from bot.console import create_console
 from bot.nlg import LiveCatalogue, nlg_response
 
 logger = logging.getLogger(__name__)
@@ -33,6 +32,7 @@ def create_app(settings: Settings) -> Sanic:
     async def health(request: Request) -> response.HTTPResponse:
         return response.json({"status": "ok", "languages": catalogue.get().languages})
 
+    app.blueprint(create_console(settings))
     return app
 
 

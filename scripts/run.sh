@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the assistant on loopback with SQLite storage: sets up and trains first when needed, starts the
-# action server, the web app (NLG, health) and the Rasa server, and stops all three on Ctrl-C.
+# action server, the web app (NLG, staff console, widget) and the Rasa server, and stops all three on Ctrl-C.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -10,7 +10,23 @@ bash scripts/train.sh
 # The application database: migrations, then the demo cases (README); both change nothing when done.
 "$PY" -m bot db upgrade
 "$PY" -m bot cases import data/demo/cases.csv
+# A demo console account (coordinator, and contact person of demo case INB-100001), made once; its
+# password is random and kept in var/demo-staff.txt. Real accounts: python -m bot staff add.
+if [ ! -f var/demo-staff.txt ]; then
+  password="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')"
+  if printf '%s\n' "$password" | "$PY" -m bot staff add demo --name "Sanne de Vries" --role coordinator \
+      --password-stdin; then
+    printf 'username: demo\npassword: %s\n' "$password" > var/demo-staff.txt
+  fi
+fi
 
+# Rasa's HTTP API (used by the staff console and `bot ask`) is never open without a token: unless set, one
+# per run, kept in var/rasa-token (readable by this user only) for the CLI in other terminals.
+if [ -z "${WEGWIJS_RASA_TOKEN:-}" ]; then
+  (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa-token)
+  WEGWIJS_RASA_TOKEN="$(cat var/rasa-token)"
+fi
+export WEGWIJS_RASA_TOKEN
 RASA_PORT=5005 ACTIONS_PORT=5055
 WEB_PORT="${WEGWIJS_WEB_PORT:-5056}"
 mkdir -p var/log
@@ -28,7 +44,8 @@ pids+=($!)
 "$PY" -m bot serve >var/log/web.log 2>&1 &
 pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" --enable-api >var/log/rasa.log 2>&1 &
+  --interface 127.0.0.1 --port "$RASA_PORT" --enable-api --auth-token "$WEGWIJS_RASA_TOKEN" \
+  --cors "${WEGWIJS_WIDGET_ORIGINS:-*}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 wait_for() {  # name url
@@ -55,6 +72,7 @@ Wegwijs is running (logs in var/log/). Chat with it:
   - over HTTP:         curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
                          -d '{"sender": "me", "message": "Hallo"}'
   - one question:      .venv/bin/python -m bot ask "How long do I have to integrate?"
+Staff console: http://127.0.0.1:$WEB_PORT/console/ (demo login in var/demo-staff.txt)
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

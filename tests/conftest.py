@@ -44,3 +44,29 @@ def sessions(db_url):
     engine = make_engine(db_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def action_database(sessions, db_url, monkeypatch):
+    """The custom actions pointed at this test's database (they cache their settings and engine)."""
+    from actions import services
+
+    monkeypatch.setenv("WEGWIJS_DATABASE_URL", db_url)
+    services.settings.cache_clear()
+    services.sessions.cache_clear()
+    yield sessions
+    services.settings.cache_clear()
+    services.sessions.cache_clear()
+
+
+@pytest.fixture
+def broken_action_database(monkeypatch):
+    """The custom actions pointed at a database server that does not answer."""
+    from actions import services
+
+    monkeypatch.setenv("WEGWIJS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    services.settings.cache_clear()
+    services.sessions.cache_clear()
+    yield
+    services.settings.cache_clear()
+    services.sessions.cache_clear()

@@ -15,13 +15,15 @@ from bot.language import SUPPORTED_LANGUAGES
 
 RASA = str(Path(sys.executable).parent / "rasa")
 DATA = ["data/nlu", "data/rules", "data/stories"]
-# Responses only custom actions send (Rasa's validator cannot see that they are used): the ones their code
-# names, the law-specific answers it composes, the error message the NLG uses, and Rasa's own utter_default.
+# Responses only custom actions (or the console, through Rasa's API) send — Rasa's validator cannot see that
+# they are used: the ones their code names, the law-specific answers it composes, the error message the NLG
+# uses, and Rasa's own utter_default.
 SENT_BY_ACTIONS = (
     {f"{base}_{law}" for base in LAW_SPECIFIC_ANSWERS.values() for law in ("wi2013", "wi2021")}
     | {
         name
-        for path in [*PROJECT_ROOT.glob("actions/*.py"), PROJECT_ROOT / "bot" / "dialogue.py"]
+        for path in [*PROJECT_ROOT.glob("actions/*.py"), PROJECT_ROOT / "bot" / "dialogue.py",
+                     PROJECT_ROOT / "bot" / "console.py"]
         for name in re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8"))
     }
     | {"utter_error", "utter_default"}
@@ -31,8 +33,9 @@ SENT_BY_ACTIONS = (
         for slot in spec["required_slots"]
     }
 )
-# Intents only channels send (never typed, so no training examples).
-SENT_BY_CHANNELS = {UNSUPPORTED_PAYLOAD.lstrip("/")}
+# Intents that are never typed, so have no training examples: sent by channels, by buttons only, or by
+# Rasa's reminders.
+SENT_BY_CHANNELS = {UNSUPPORTED_PAYLOAD.lstrip("/"), "request_callback", "leave_question", "EXTERNAL_retry_handoff"}
 # Targets for held-out intent classification, in every language.
 MIN_ACCURACY = 0.93
 MIN_MACRO_F1 = 0.90

@@ -61,6 +61,7 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
 
     async def _send(self, chat_id: Text, text: Text, reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
+        await self.bot.initialize()  # once per bot (PTB returns at once after that); staff replies need it
         for attempt in range(1, MAX_SEND_TRIES + 1):
             try:
                 await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
@@ -108,6 +109,7 @@ class TelegramInput(InputChannel):
         self._initialised = False
 
     def get_output_channel(self) -> Optional[OutputChannel]:
+        """For messages Rasa sends outside a webhook call (staff replies relayed by the console)."""
         return TelegramOutput(self.bot) if self.bot else None
 
     async def _bot(self) -> Bot:

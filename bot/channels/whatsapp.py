@@ -27,6 +27,7 @@ MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
 MAX_REPLY_BUTTONS, MAX_BUTTON_TITLE = 3, 20
 MAX_LIST_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION = 10, 24, 72
+WINDOW_CLOSED_ERROR = 131047  # Graph API: free text outside the 24-hour customer-service window
 
 
 def signature_is_valid(secret: str, body: bytes, header: Optional[str]) -> bool:
@@ -64,6 +65,10 @@ def interactive_messages(text: str, buttons: List[Dict[str, Any]], menu_label: s
     return messages
 
 
+class WhatsAppRefused(RuntimeError):
+    """The Graph API did not accept a message; the reason reaches the console through Rasa's API."""
+
+
 class WhatsAppOutput(OutputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -81,7 +86,9 @@ class WhatsAppOutput(OutputChannel):
                 if answer.status >= 400:
                     detail = await answer.text()
                     logger.error("WhatsApp refused a message (%s): %s", answer.status, detail[:300])
-                    raise RuntimeError(f"WhatsApp Graph API answered {answer.status}")
+                    if f'"code":{WINDOW_CLOSED_ERROR}' in detail.replace(" ", ""):
+                        raise WhatsAppRefused("outside WhatsApp's 24-hour window: the newcomer must write first")
+                    raise WhatsAppRefused(f"WhatsApp Graph API answered {answer.status}")
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_TEXT):

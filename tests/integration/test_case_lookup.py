@@ -12,6 +12,7 @@ from bot.config import PROJECT_ROOT
 from bot.db import sessions_for, transaction
 from bot.dialogue import case_status_replies
 from tests.support.databases import database
+from tests.support.people import handoff_text
 from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow
@@ -125,11 +126,13 @@ def test_three_failures_lock_out_with_the_same_answer(case_servers, catalogue):
     not_verified = rendered(catalogue, "utter_case_not_verified")
     # A wrong birth date and a wrong case number get the same answer.
     assert answers[0] == answers[1] == not_verified
-    assert answers[2] == rendered(catalogue, "utter_case_locked", minutes=15)
-    # Locked: even the right details are refused now.
+    # Locked out: a person takes over.
+    locked = rendered(catalogue, "utter_case_locked", minutes=15)
+    assert answers[2] == f"{locked}\n\n{handoff_text(catalogue, 'en')}"
+    # Locked: even the right details are refused now (the handoff is already there).
     send(url, sender, "/check_case_status")
     send(url, sender, "INB-100004")
-    assert texts(send(url, sender, "04-07-1978")) == answers[2]
+    assert texts(send(url, sender, "04-07-1978")) == f"{locked}\n\n{rendered(catalogue, 'utter_handoff_already_open')}"
 
 
 def test_no_case_data_in_any_log(case_servers):

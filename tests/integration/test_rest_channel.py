@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from bot.client import ask, send
+from tests.support.people import handoff_text
 
 pytestmark = pytest.mark.slow
 
@@ -62,13 +63,13 @@ def test_explicit_language_switch(servers, catalogue):
     assert texts(replies) == [catalogue.render("utter_contact_info", "en").text]
 
 
-def test_a_second_misunderstanding_offers_a_person(servers, catalogue):
+def test_a_second_misunderstanding_hands_over_to_a_person(servers, catalogue):
     sender = new_sender()
     send(servers.rasa_url, sender, "Hello, I have a question")
     first = send(servers.rasa_url, sender, "/nlu_fallback")
     second = send(servers.rasa_url, sender, "/nlu_fallback")
     assert texts(first) == [catalogue.render("utter_fallback", "en").text]
-    assert texts(second) == [catalogue.render("utter_fallback_human", "en").text]
+    assert texts(second) == [f'{catalogue.render("utter_fallback_human", "en").text}\n\n{handoff_text(catalogue, "en")}']
 
 
 def test_tasks_not_built_yet_get_an_honest_answer(servers, catalogue):
@@ -80,7 +81,8 @@ def test_tasks_not_built_yet_get_an_honest_answer(servers, catalogue):
 
 
 def test_bot_ask_reports_language_intent_and_reply(servers):
-    result = ask(servers.rasa_url, "Wat gebeurt er als ik te laat ben met inburgeren? Krijg ik een boete?")
+    result = ask(servers.rasa_url, "Wat gebeurt er als ik te laat ben met inburgeren? Krijg ik een boete?",
+                 token=servers.rasa_token)
     assert result["language"] == "nl"
     assert result["intent"] == "ask_fine"
     assert 0 < result["confidence"] <= 1

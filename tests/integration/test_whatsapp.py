@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.support.fake_apis import FakeGraph
+from tests.support.people import ConsoleClient, add_staff, newest_handoff, wait_until
 from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow
@@ -26,6 +27,7 @@ def whatsapp(tmp_path_factory, model_path):
             "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
         },
     ).start()
+    add_staff(servers)
     yield graph, servers
     servers.stop()
     graph.stop()
@@ -123,3 +125,24 @@ def test_non_text_gets_a_polite_answer(whatsapp, catalogue):
     post(servers, payload(sender, {"type": "text", "text": {"body": "Good morning, I have a question"}}))
     post(servers, payload(sender, {"type": "image", "image": {"id": "media-1", "mime_type": "image/jpeg"}}))
     assert to(graph, sender)[-1]["interactive"]["body"]["text"] == catalogue.render("utter_unsupported_message", "en").text
+
+
+def test_a_staff_reply_outside_the_24_hour_window_is_reported_not_lost(whatsapp):
+    graph, servers = whatsapp
+    sender = f"316{uuid.uuid4().int % 10**8:08d}"
+    post(servers, payload(sender, {"type": "text", "text": {"body": "Ik wil met een medewerker praten"}}))
+    wait_until(lambda: any(m["to"] == sender for m in graph.sent("messages")))
+    coco = ConsoleClient(servers, "coco")
+    handoff_id = newest_handoff(coco.get("/queue", view="all"))
+    coco.post(f"/handoffs/{handoff_id}/take")
+
+    graph.closed_windows.add(sender)  # WhatsApp refuses free text now
+    page = coco.post(f"/handoffs/{handoff_id}/reply", text="Goedemorgen, ik bel u vandaag.").text
+    assert "Not delivered" in page and "24-hour window" in page
+    assert "failed" in page and "Send again" in page
+
+    graph.closed_windows.clear()  # the newcomer wrote again: the window is open
+    again = coco.post(f"/handoffs/{handoff_id}/send-again").text
+    assert "Not delivered" not in again
+    wait_until(lambda: any(m["to"] == sender and m.get("text", {}).get("body") == "Goedemorgen, ik bel u vandaag."
+                           for m in graph.sent("messages")))

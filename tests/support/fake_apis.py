@@ -142,6 +142,8 @@ class FakeGraph(LoopbackApp):
         super().__init__()
         self.token = token
         self.phone_number_id = phone_number_id
+        # Recipients whose 24-hour customer-service window is closed: free-form messages are refused.
+        self.closed_windows: set = set()
 
     @property
     def api_url(self) -> str:
@@ -156,6 +158,10 @@ class FakeGraph(LoopbackApp):
         if request.match_info["phone_number_id"] != self.phone_number_id:
             return web.json_response({"error": {"code": 100, "message": "Unknown phone number id"}}, status=400)
         body = await request.json()
+        if body.get("to") in self.closed_windows:
+            return web.json_response({"error": {"code": 131047, "message": "Re-engagement message",
+                                                "error_data": {"details": "More than 24 hours have passed"}}},
+                                     status=400)
         self.record("messages", body)
         return web.json_response({"messaging_product": "whatsapp", "contacts": [{"wa_id": body["to"]}],
                                   "messages": [{"id": f"wamid.{len(self.calls)}"}]})

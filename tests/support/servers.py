@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ class Servers:
     processes: List[subprocess.Popen] = field(default_factory=list)
     database_url: Optional[str] = None  # default: a SQLite file in `directory`
     extra_env: Dict[str, str] = field(default_factory=dict)
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))  # Rasa's HTTP API
 
     @property
     def rasa_url(self) -> str:
@@ -49,6 +51,7 @@ class Servers:
             WEGWIJS_DATABASE_URL=self.database_url or f"sqlite:///{self.directory / 'wegwijs.db'}",
             WEGWIJS_WEB_PORT=str(self.web_port),
             WEGWIJS_RASA_URL=self.rasa_url,
+            WEGWIJS_RASA_TOKEN=self.rasa_token,
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
         )
@@ -83,14 +86,15 @@ class Servers:
             [
                 str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
                 "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                "--port", str(self.rasa_port), "--enable-api",
+                "--port", str(self.rasa_port), "--enable-api", "--auth-token", self.rasa_token,
+                "--cors", "*",
             ],
         )
         deadline = time.monotonic() + timeout
         for url in (
             f"http://127.0.0.1:{self.actions_port}/health",
             f"{self.web_url}/health",
-            f"{self.rasa_url}/status",
+            f"{self.rasa_url}/status?token={self.rasa_token}",
         ):
             self._wait_for(url, deadline)
         return self

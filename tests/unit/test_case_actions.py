@@ -4,24 +4,20 @@ import asyncio
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
-from actions import case_lookup
+from actions.services import sessions as action_database_sessions
 from actions.case_lookup import ActionEndVerification, ActionShowCase, ValidateCaseLookupForm
 from bot.cases import import_cases
 from bot.db import transaction
+from bot.models import Handoff
 from tests.unit.test_cases import csv_text, row
 
 
 @pytest.fixture
-def actions_db(sessions, db_url, monkeypatch):
-    with transaction(sessions) as session:
+def actions_db(action_database):
+    with transaction(action_database) as session:
         import_cases(session, csv_text(row()))
-    monkeypatch.setenv("WEGWIJS_DATABASE_URL", db_url)
-    case_lookup._settings.cache_clear()
-    case_lookup._sessions.cache_clear()
-    yield
-    case_lookup._settings.cache_clear()
-    case_lookup._sessions.cache_clear()
 
 
 def tracker(slots, sender="sender-1", intent="check_case_status", events=None):
@@ -56,18 +52,16 @@ def test_wrong_details_are_refused_then_locked(actions_db):
     assert not any(e.get("name") == "verified_case" for e in events)
     run(ActionShowCase(), wrong)
     third, _, messages = run(ActionShowCase(), wrong)
-    assert third == ["utter_case_locked"] and messages[0]["minutes"] == 15
+    assert third[0] == "utter_case_locked" and messages[0]["minutes"] == 15
+    # Locked out: a person takes over (stored in the shared queue: the user is not verified).
+    assert third[1] in ("utter_handoff_colleague", "utter_handoff_after_hours")
+    with transaction(action_database_sessions()) as session:
+        stored = session.scalars(select(Handoff)).one()
+        assert (stored.reason, stored.sender_id, stored.assigned_to_id) == ("verification_locked", "sender-1", None)
 
 
-def test_a_database_failure_gets_an_honest_answer(monkeypatch):
-    monkeypatch.setenv("WEGWIJS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
-    case_lookup._settings.cache_clear()
-    case_lookup._sessions.cache_clear()
-    try:
-        responses, _, _ = run(ActionShowCase(), tracker({"case_number": "INB-100001", "date_of_birth": "1990-05-17"}))
-    finally:
-        case_lookup._settings.cache_clear()
-        case_lookup._sessions.cache_clear()
+def test_a_database_failure_gets_an_honest_answer(broken_action_database):
+    responses, _, _ = run(ActionShowCase(), tracker({"case_number": "INB-100001", "date_of_birth": "1990-05-17"}))
     assert responses == ["utter_case_service_unavailable"]
 
 

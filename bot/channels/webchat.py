@@ -1,0 +1,162 @@
+"""Web chat channel for Rasa: the website widget's (and any HTTP client's) way in.
+
+Like Rasa's REST channel, a POST returns the bot's answers at once. Unlike it, a conversation can be read
+back (`GET /history`): the widget shows the history after a page reload and picks up staff replies that
+the console relays while nobody is typing. A conversation is identified by a session token the channel
+issues and signs (`POST /session`), so nobody can read another person's conversation by guessing an id.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.config import Settings
+from bot.language import SUPPORTED_LANGUAGES, text_direction
+
+logger = logging.getLogger(__name__)
+
+SENDER_PREFIX = "web-"
+MAX_MESSAGE_LENGTH = 5000  # characters; longer texts are cut, never dropped (and no one types more)
+HISTORY_LIMIT = 200
+
+
+class WebChatOutput(CollectingOutputChannel):
+    """Collects the answers to one message whole (Rasa's collector splits at blank lines), with their
+    language and direction, for the widget to lay out."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        kwargs.pop("buttons", None)  # Rasa passes an empty list along with the text
+        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        language = kwargs.get("language")
+        self.messages.append({
+            "from": "staff" if kwargs.get("staff_author") else "bot",
+            "author": kwargs.get("staff_author"),
+            "text": text,
+            "buttons": buttons or [],
+            "language": language,
+            "direction": kwargs.get("direction") or (text_direction(language) if language else None),
+            "timestamp": kwargs.get("timestamp"),
+        })
+
+
+class WebChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        return cls(Settings.from_env().secret_key)
+
+    def __init__(self, secret_key: str) -> None:
+        self.secret_key = secret_key.encode("utf-8")
+
+    # --- sessions ----------------------------------------------------------------------------------
+
+    def _signature(self, session_id: str) -> str:
+        return hmac.new(self.secret_key, f"webchat:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new_session(self) -> str:
+        session_id = secrets.token_urlsafe(18)
+        return f"{session_id}.{self._signature(session_id)}"
+
+    def sender_for(self, token: Any) -> Optional[str]:
+        """The conversation id for a session token the channel issued, else None."""
+        if not isinstance(token, str) or token.count(".") != 1:
+            return None
+        session_id, signature = token.split(".")
+        if not session_id or not hmac.compare_digest(signature, self._signature(session_id)):
+            return None
+        return SENDER_PREFIX + session_id
+
+    # --- HTTP --------------------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webchat = Blueprint("webchat_webhook", __name__)
+
+        @webchat.get("/")
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webchat.post("/session")
+        async def session(request: Request) -> response.HTTPResponse:
+            return response.json({"session": self.new_session()})
+
+        @webchat.post("/webhook")
+        async def receive(request: Request) -> response.HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            sender = self.sender_for(body.get("session"))
+            if sender is None:
+                return response.json({"error": "unknown session: ask for a new one at /session"}, status=403)
+            text = body.get("message")
+            if not isinstance(text, str):
+                return response.json({"error": "message must be text"}, status=400)
+            metadata: Dict[str, Any] = {}
+            if body.get("language") in SUPPORTED_LANGUAGES:  # the user's choice in the widget's menu
+                metadata["language"] = body["language"]
+            collector = WebChatOutput()
+            await on_new_message(
+                UserMessage(text[:MAX_MESSAGE_LENGTH], collector, sender, input_channel=self.name(),
+                            metadata=metadata)
+            )
+            return response.json({"messages": collector.messages})
+
+        @webchat.get("/history")
+        async def history(request: Request) -> response.HTTPResponse:
+            sender = self.sender_for(request.args.get("session"))
+            if sender is None:
+                return response.json({"error": "unknown session"}, status=403)
+            try:
+                after = float(request.args.get("after") or 0)
+            except ValueError:
+                after = 0.0
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            messages = [m for m in history_messages(tracker.events if tracker else []) if m["timestamp"] > after]
+            return response.json({
+                "messages": messages[-HISTORY_LIMIT:],
+                "with_person": bool(tracker is not None and tracker.is_paused()),
+            })
+
+        return webchat
+
+
+def history_messages(events: Iterable[Any]) -> List[Dict[str, Any]]:
+    """The conversation as the widget shows it. A pressed button shows as its title, not as "/intent"."""
+    messages: List[Dict[str, Any]] = []
+    button_titles: Dict[str, str] = {}
+    for event in events:
+        kind = getattr(event, "type_name", "")
+        if kind == "user":
+            text = event.text or ""
+            if text.startswith("/"):
+                if text not in button_titles:
+                    continue  # a payload no button offered (e.g. the widget's own greeting)
+                text = button_titles[text]
+            language = ((event.parse_data or {}).get("language") or {}).get("code")
+            messages.append({"from": "user", "text": text, "language": language, "buttons": [],
+                             "direction": text_direction(language) if language else None,
+                             "timestamp": event.timestamp})
+        elif kind == "bot":
+            metadata = event.metadata or {}
+            buttons = (event.data or {}).get("buttons") or []
+            button_titles.update({b.get("payload", ""): b.get("title", "") for b in buttons})
+            messages.append({"from": "staff" if metadata.get("staff_author") else "bot",
+                             "author": metadata.get("staff_author"), "text": event.text or "", "buttons": buttons,
+                             "language": metadata.get("language"), "direction": metadata.get("direction"),
+                             "timestamp": event.timestamp})
+    return messages
