@@ -7,6 +7,7 @@ translated, falls back to English with a visible notice in English and Dutch —
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -274,3 +275,23 @@ def content_status(catalogue: Catalogue, max_age_days: int, today: Optional[dt.d
             )
         )
     return statuses
+
+
+WIDGET_LABEL_PREFIX = "label_widget_"
+LANGUAGE_MENU_RESPONSE = "utter_ask_which_language"  # its buttons name each language in its own script
+
+
+def widget_texts(catalogue: Catalogue, language: str) -> Dict[str, Any]:
+    """What the website widget shows around the messages, in `language`: its labels (without the prefix),
+    the text direction, and the language menu (each language in its own script)."""
+    names = [n for n in catalogue.entries.get(REFERENCE_LANGUAGE, {}) if n.startswith(WIDGET_LABEL_PREFIX)]
+    menu = {}
+    for button in catalogue.get(LANGUAGE_MENU_RESPONSE, REFERENCE_LANGUAGE).buttons:
+        entities = json.loads(button.payload[button.payload.index("{"):])  # /change_language{"requested_language":"ar"}
+        menu[entities["requested_language"]] = button.title
+    return {
+        "language": language,
+        "direction": text_direction(language),
+        "labels": {n[len(WIDGET_LABEL_PREFIX):]: catalogue.label(n, language) for n in names},
+        "languages": menu,
+    }

@@ -1,16 +1,21 @@
-"""The Wegwijs web application (Sanic, which Rasa already brings): the NLG endpoint, health checks and
-the staff console (bot/console.py)."""
+"""The Wegwijs web application (Sanic, which Rasa already brings): the NLG endpoint, health checks, the
+website widget's script and texts, and the staff console (bot/console.py)."""
 from __future__ import annotations
 
 import itertools
 import logging
+from pathlib import Path
 
 from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.config import Settings
 from bot.console import create_console
+from bot.content import widget_texts
+from bot.language import SUPPORTED_LANGUAGES
 from bot.nlg import LiveCatalogue, nlg_response
+
+WIDGET_DIR = Path(__file__).resolve().parent / "static" / "widget"
 
 logger = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)
@@ -32,6 +37,20 @@ def create_app(settings: Settings) -> Sanic:
     async def health(request: Request) -> response.HTTPResponse:
         return response.json({"status": "ok", "languages": catalogue.get().languages})
 
+    @app.get("/widget/texts/<language:str>")
+    async def widget_labels(request: Request, language: str) -> response.HTTPResponse:
+        # Public content, fetched by the widget from the municipality's own site.
+        language = language if language in SUPPORTED_LANGUAGES else settings.default_language
+        return response.json(widget_texts(catalogue.get(), language), headers={"Access-Control-Allow-Origin": "*"})
+
+    app.static("/widget/wegwijs-widget.js", str(WIDGET_DIR / "wegwijs-widget.js"), name="widget_script",
+               content_type="text/javascript; charset=utf-8")
+
+    @app.get("/widget/demo")
+    async def widget_demo(request: Request) -> response.HTTPResponse:
+        """A page standing in for a municipality's site, to try the widget (`make run` prints its address)."""
+        page = (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
+        return response.html(page.replace("RASA_URL", settings.rasa_url))
     app.blueprint(create_console(settings))
     return app
 

@@ -72,6 +72,7 @@ Wegwijs is running (logs in var/log/). Chat with it:
   - over HTTP:         curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
                          -d '{"sender": "me", "message": "Hallo"}'
   - one question:      .venv/bin/python -m bot ask "How long do I have to integrate?"
+  - the website widget, on a demo page:  http://127.0.0.1:$WEB_PORT/widget/demo
 Staff console: http://127.0.0.1:$WEB_PORT/console/ (demo login in var/demo-staff.txt)
 Press Ctrl-C to stop.
 MSG
