@@ -21,6 +21,7 @@ from bot.dialogue import handoff_replies
 from bot.handoff import (
     HANDOFF_REASONS,
     HandoffRequest,
+    latest_handoff,
     mark_relayed,
     open_handoff,
     parse_phone_number,
@@ -37,6 +38,10 @@ RETRY_INTENT = "EXTERNAL_retry_handoff"
 ATTEMPT_ENTITY = "handoff_attempt"
 RETRY_DELAY = dt.timedelta(minutes=2)
 MAX_RETRIES = 10
+HANDOFF_END_RESPONSES = {"handed_back": "utter_handoff_returned", "closed": "utter_handoff_closed"}
+# Actions the console runs through Rasa's API end by listening, as a turn of the bot's own would; else
+# Rasa's rules would not recognise the user's next message as the start of a new turn.
+LISTEN = ActionExecuted("action_listen")
 REASON_BY_INTENT = {"request_human": "asked", "signal_distress": "distress"}
 
 
@@ -61,7 +66,8 @@ def handoff_reason(tracker: Tracker) -> str:
     return REASON_BY_INTENT.get(_latest_intent(tracker) or "", "asked")
 
 
-def _language(tracker: Tracker) -> str:
+def language_of(tracker: Tracker) -> str:
+    """The conversation's reply language (or the best guess, or the default)."""
     for slot in ("language", "language_guess"):
         if tracker.get_slot(slot) in SUPPORTED_LANGUAGES:
             return tracker.get_slot(slot)
@@ -78,7 +84,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
     request = HandoffRequest(
         sender_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
-        language=_language(tracker),
+        language=language_of(tracker),
         reason=reason,
         case_number=verified_case(tracker),
     )
@@ -155,7 +161,7 @@ class ActionSaveCallback(Action):
                 if save_callback_phone(session, tracker.sender_id, phone) is None:
                     request_handoff(session, HandoffRequest(tracker.sender_id,
                                                             tracker.get_latest_input_channel() or "unknown",
-                                                            _language(tracker), "asked", verified_case(tracker)))
+                                                            language_of(tracker), "asked", verified_case(tracker)))
                     save_callback_phone(session, tracker.sender_id, phone)
         except SQLAlchemyError:
             logger.exception("Call-back number not stored: database error")
@@ -182,7 +188,23 @@ class ActionRelayStaffMessages(Action):
                     text=message.text, staff_author=message.staff.display_name, staff_message_id=message.id
                 )
             mark_relayed(session, [m.id for m in messages])
-        return []
+        return [LISTEN]
+
+
+class ActionAnnounceHandoffEnd(Action):
+    """Tells the newcomer the bot answers again: handed back, or closed (run by the console)."""
+
+    def name(self) -> Text:
+        return "action_announce_handoff_end"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        with transaction(sessions()) as session:
+            handoff = latest_handoff(session, tracker.sender_id)
+            if handoff is not None and handoff.status in HANDOFF_END_RESPONSES:
+                dispatcher.utter_message(response=HANDOFF_END_RESPONSES[handoff.status])
+        return [LISTEN]
 
 
 class ActionSessionStart(Action):

@@ -64,10 +64,13 @@ def _find_date(text: str, today: dt.date) -> Optional[Tuple[dt.date, int, int]]:
     return None
 
 
-def parse_date_of_birth(text: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
-    """A date of birth written DD-MM-YYYY, D-M-YYYY, DD/MM/YYYY or YYYY-MM-DD (and plausible)."""
+def parse_past_date(text: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
+    """A date since 1900 and not in the future, written DD-MM-YYYY, D-M-YYYY, DD/MM/YYYY or YYYY-MM-DD."""
     found = _find_date(ascii_digits(text), today or dt.date.today())
     return found[0] if found else None
+
+
+parse_date_of_birth = parse_past_date
 
 
 def find_case_details(text: str, today: Optional[dt.date] = None) -> List[Tuple[str, str, int, int]]:
@@ -325,16 +328,10 @@ def verify(
     now = now or utc_now()
     sender_hash = keyed_hash(secret, f"sender:{sender_id}")
     case_hash = keyed_hash(secret, f"case:{case_number}")
-    failures = session.execute(
-        select(func.count(), func.max(VerificationAttempt.created_at)).where(
-            VerificationAttempt.succeeded.is_(False),
-            VerificationAttempt.created_at > now - LOCKOUT,
-            or_(VerificationAttempt.sender_hash == sender_hash, VerificationAttempt.case_hash == case_hash),
-        )
-    ).one()
-    if failures[0] >= MAX_FAILED_VERIFICATIONS:
+    locked, failures = lockout(session, sender_hash, case_hash, now)
+    if locked:
         logger.info("Case lookup refused (locked) for case %s", case_hash[:12])
-        return Verification(locked_until=failures[1] + LOCKOUT)
+        return Verification(locked_until=locked)
     case = session.execute(select(Case).where(Case.case_number == case_number)).scalar_one_or_none()
     succeeded = case is not None and hmac.compare_digest(
         case.date_of_birth.isoformat(), date_of_birth.isoformat()
@@ -343,9 +340,25 @@ def verify(
     logger.info("Case verification %s for case %s", "succeeded" if succeeded else "failed", case_hash[:12])
     if succeeded:
         return Verification(case_number=case_number)
-    if failures[0] + 1 >= MAX_FAILED_VERIFICATIONS:
+    if failures + 1 >= MAX_FAILED_VERIFICATIONS:
         return Verification(locked_until=now + LOCKOUT)
     return Verification()
+
+
+def lockout(session: Session, sender_hash: str, subject_hash: str, now: dt.datetime) -> Tuple[Optional[dt.datetime], int]:
+    """(until when tries are refused, or None; recent failures) for a sender or a subject (a case, a complaint).
+
+    Locked after MAX_FAILED_VERIFICATIONS failures for either within LOCKOUT, until LOCKOUT has passed
+    since the last failure.
+    """
+    count, last = session.execute(
+        select(func.count(), func.max(VerificationAttempt.created_at)).where(
+            VerificationAttempt.succeeded.is_(False),
+            VerificationAttempt.created_at > now - LOCKOUT,
+            or_(VerificationAttempt.sender_hash == sender_hash, VerificationAttempt.case_hash == subject_hash),
+        )
+    ).one()
+    return (last + LOCKOUT if count >= MAX_FAILED_VERIFICATIONS else None), count
 
 
 def find_case(session: Session, case_number: str) -> Optional[Case]:

@@ -1,5 +1,6 @@
 """The staff console (Sanic blueprint in the web app): log in, the handoff queue, a handoff page to take,
-reply, hand back and close, conversation review with "this answer was wrong" notes, and numbers per day.
+reply, hand back and close, complaints (status, public answer, themes report), conversation review with
+"this answer was wrong" notes, and numbers per day.
 
 Security: Argon2 passwords and a lock-out (bot/staff.py); a server-side session in an HttpOnly,
 SameSite=Strict cookie (Secure in production); a CSRF token on every form; a strict Content-Security-Policy
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import hashlib
 import hmac
 import io
 import secrets
@@ -27,12 +27,13 @@ from sanic.request import Request
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot import complaints as complaint_rules
 from bot import handoff as handoffs
 from bot.cases import find_case, summarise
 from bot.config import Settings
 from bot.db import make_engine, transaction
 from bot.language import SUPPORTED_LANGUAGES
-from bot.models import AnswerFeedback, Handoff, Staff, StaffMessage, utc_now
+from bot.models import COMPLAINT_STATUSES, AnswerFeedback, Complaint, Handoff, Staff, StaffMessage, utc_now
 from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.staff import authenticate, csrf_matches, end_session, find_session, start_session
 from bot.transcripts import Transcripts, median_minutes
@@ -276,33 +277,36 @@ def create_console(settings: Settings) -> Blueprint:
             problem = await relay(handoff, [m.id for m in failed])
         return back_to(handoff_id, problem)
 
-    async def finish(request: Request, handoff_id: int, move: Callable, announcement: str) -> response.HTTPResponse:
+    async def finish(request: Request, handoff_id: int, move: Callable) -> response.HTTPResponse:
+        """Hand back or close: the bot resumes before the change is committed (if Rasa cannot resume,
+        nothing changes); then the newcomer is told, in their language, by an action reading the new state."""
         async with console.handoff_locks[handoff_id]:
             try:
                 with transaction(console.sessions) as session:
                     handoff = move(session)
                     await console.rasa.resume(handoff.sender_id)
-                    await console.rasa.run_action(handoff.sender_id, announcement)
             except handoffs.HandoffError as error:
                 return back_to(handoff_id, f"Not possible: {error}.")
             except RasaUnavailable as error:
                 return back_to(handoff_id, f"Nothing changed: the assistant could not take over ({error}).")
+            try:
+                await console.rasa.run_action(handoff.sender_id, "action_announce_handoff_end")
+            except RasaUnavailable as error:
+                return back_to(handoff_id, f"Done, but the newcomer could not be told ({error}).")
         return response.redirect("/console/queue?view=mine")
 
     @bp.post("/handoffs/<handoff_id:int>/hand-back")
     @staff_only
     async def hand_back(request: Request, handoff_id: int) -> response.HTTPResponse:
         return await finish(request, handoff_id,
-                            lambda session: handoffs.hand_back(session, request.ctx.staff, handoff_id),
-                            "utter_handoff_returned")
+                            lambda session: handoffs.hand_back(session, request.ctx.staff, handoff_id))
 
     @bp.post("/handoffs/<handoff_id:int>/close")
     @staff_only
     async def close(request: Request, handoff_id: int) -> response.HTTPResponse:
         outcome = request.form.get("outcome") or ""
         return await finish(request, handoff_id,
-                            lambda session: handoffs.close(session, request.ctx.staff, handoff_id, outcome),
-                            "utter_handoff_closed")
+                            lambda session: handoffs.close(session, request.ctx.staff, handoff_id, outcome))
 
     @bp.post("/handoffs/<handoff_id:int>/reassign")
     @staff_only
@@ -392,6 +396,107 @@ def create_console(settings: Settings) -> Blueprint:
                              headers={**SECURITY_HEADERS,
                                       "Content-Disposition": 'attachment; filename="answer-feedback.csv"'})
 
+    # --- complaints ----------------------------------------------------------------------------------
+
+    @bp.get("/complaints")
+    @staff_only
+    async def complaints_page(request: Request) -> response.HTTPResponse:
+        filters = {key: request.args.get(key, "") for key in ("status", "body", "language", "older_than")}
+        query = select(Complaint).where(Complaint.kind == "complaint").order_by(Complaint.created_at.desc())
+        if filters["status"] in COMPLAINT_STATUSES:
+            query = query.where(Complaint.status == filters["status"])
+        if filters["body"] in complaint_rules.bodies().weeks:
+            query = query.where(Complaint.body == filters["body"])
+        if filters["language"] in SUPPORTED_LANGUAGES:
+            query = query.where(Complaint.language == filters["language"])
+        if filters["older_than"].isdigit():
+            query = query.where(Complaint.created_at < utc_now() - dt.timedelta(days=int(filters["older_than"])))
+        with console.sessions() as session:
+            rows = session.scalars(query.limit(500)).all()
+        return page(request, "complaints.html", rows=rows, filters=filters, statuses=COMPLAINT_STATUSES,
+                    bodies=list(complaint_rules.bodies().weeks), overdue=complaint_rules.overdue)
+
+    @bp.get("/complaints/<complaint_id:int>")
+    @staff_only
+    async def complaint_page(request: Request, complaint_id: int) -> response.HTTPResponse:
+        with transaction(console.sessions) as session:
+            complaint = session.get(Complaint, complaint_id)
+            if complaint is None or complaint.kind != "complaint":
+                return page(request, "error.html", status=404, message="There is no such complaint.")
+            handoffs.audit(session, request.ctx.staff, "view_complaint", sender_id=complaint.sender_id,
+                           detail=complaint.reference)
+        return page(request, "complaint.html", complaint=complaint, overdue=complaint_rules.overdue(complaint),
+                    next_statuses=complaint_rules.STATUS_FLOW[complaint.status], themes=complaint_rules.bodies().themes,
+                    lines=console.transcripts.transcript(complaint.sender_id), notice=request.args.get("notice"))
+
+    async def announce(complaint: Complaint) -> Optional[str]:
+        """Tells the newcomer on their channel; the change stays marked as not yet told when that fails."""
+        try:
+            await console.rasa.run_action(complaint.sender_id, "action_announce_complaint_updates")
+            return None
+        except RasaUnavailable as error:
+            return f"Saved, but the newcomer was not told yet ({error}); use 'tell the newcomer again'."
+
+    @bp.post("/complaints/<complaint_id:int>/status")
+    @staff_only
+    async def complaint_status(request: Request, complaint_id: int) -> response.HTTPResponse:
+        target = f"/console/complaints/{complaint_id}"
+        try:
+            with transaction(console.sessions) as session:
+                complaint = complaint_rules.change_status(session, request.ctx.staff, complaint_id,
+                                                          request.form.get("status") or "",
+                                                          request.form.get("answer") or "")
+        except complaint_rules.ComplaintError as error:
+            return response.redirect(f"{target}?notice={quote(f'Not changed: {error}.')}")
+        problem = await announce(complaint)
+        return response.redirect(f"{target}?notice={quote(problem or 'Changed; the newcomer has been told.')}")
+
+    @bp.post("/complaints/<complaint_id:int>/tell-again")
+    @staff_only
+    async def complaint_tell_again(request: Request, complaint_id: int) -> response.HTTPResponse:
+        with console.sessions() as session:
+            complaint = session.get(Complaint, complaint_id)
+        problem = await announce(complaint) if complaint else "There is no such complaint."
+        return response.redirect(f"/console/complaints/{complaint_id}?notice={quote(problem or 'The newcomer has been told.')}")
+
+    @bp.post("/complaints/<complaint_id:int>/theme")
+    @staff_only
+    async def complaint_theme(request: Request, complaint_id: int) -> response.HTTPResponse:
+        try:
+            with transaction(console.sessions) as session:
+                complaint_rules.set_theme(session, request.ctx.staff, complaint_id, request.form.get("theme") or "")
+        except complaint_rules.ComplaintError as error:
+            return response.redirect(f"/console/complaints/{complaint_id}?notice={quote(str(error))}")
+        return response.redirect(f"/console/complaints/{complaint_id}?notice=Theme+changed.")
+
+    def themes_since() -> dt.datetime:
+        today = utc_now().date()
+        return dt.datetime(today.year - 1, today.month, 1)  # this month and the 12 before it
+
+    @bp.get("/complaints/themes")
+    @staff_only
+    async def themes(request: Request) -> response.HTTPResponse:
+        with console.sessions() as session:
+            counts = complaint_rules.themes_report(session, themes_since())
+        months = sorted({month for month, _, _ in counts})
+        per_body = {body: [sum(n for (m, b, _), n in counts.items() if m == month and b == body) for month in months]
+                    for body in sorted({b for _, b, _ in counts})}
+        return page(request, "themes.html", counts=sorted(counts.items()), months=months,
+                    chart=_stacked_chart(months, per_body))
+
+    @bp.get("/complaints/themes.csv")
+    @staff_only
+    async def themes_csv(request: Request) -> response.HTTPResponse:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(("month", "body", "theme", "count"))
+        with transaction(console.sessions) as session:
+            for (month, body, theme), count in sorted(complaint_rules.themes_report(session, themes_since()).items()):
+                writer.writerow((month, body, theme, count))
+            handoffs.audit(session, request.ctx.staff, "export_themes")
+        return response.text(out.getvalue(), content_type="text/csv; charset=utf-8",
+                             headers={**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="complaint-themes.csv"'})
+
     # --- numbers -------------------------------------------------------------------------------------
 
     @bp.get("/stats")
@@ -414,6 +519,22 @@ def create_console(settings: Settings) -> Blueprint:
 def _csv_safe(text: str) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas; a leading quote stops that."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _stacked_chart(months: List[str], per_body: Dict[str, List[int]]) -> Dict[str, Any]:
+    """Bar geometry for the themes page: one bar per month, stacked by body."""
+    height, bar, gap = 200, 28, 16
+    peak = max([sum(values[i] for values in per_body.values()) for i in range(len(months))] + [1])
+    bars, labels = [], []
+    for i, month in enumerate(months):
+        x, top = 40 + i * (bar + gap), 10 + height
+        for body, values in per_body.items():
+            h = round(height * values[i] / peak)
+            top -= h
+            bars.append({"x": x, "y": top, "height": h, "body": body, "value": values[i], "month": month})
+        labels.append({"x": x, "text": month})
+    return {"bars": bars, "labels": labels, "peak": peak, "width": 60 + len(months) * (bar + gap),
+            "height": height, "bar": bar, "bodies": list(per_body)}
 
 
 def _chart(numbers, days: List[dt.date]) -> Dict[str, Any]:

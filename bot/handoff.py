@@ -78,6 +78,10 @@ def open_handoff(session: Session, sender_id: str) -> Optional[Handoff]:
     ).first()
 
 
+def latest_handoff(session: Session, sender_id: str) -> Optional[Handoff]:
+    return session.scalars(select(Handoff).where(Handoff.sender_id == sender_id).order_by(Handoff.id.desc())).first()
+
+
 def request_handoff(session: Session, request: HandoffRequest) -> Tuple[Handoff, bool]:
     """Stores a handoff (or finds the one already open for this conversation); True when it is new."""
     if request.reason not in HANDOFF_REASONS:

@@ -173,3 +173,34 @@ class AnswerFeedback(Base):
     created_at = Column(DateTime, nullable=False, default=utc_now)
 
     staff = relationship(Staff, lazy="joined")
+
+
+# --- complaints -----------------------------------------------------------------------------------
+
+COMPLAINT_STATUSES = ("received", "in_progress", "answered", "closed")
+COMPLAINT_KINDS = ("complaint", "referral")  # a referral records that the person was sent elsewhere
+
+
+class Complaint(Base):
+    """A complaint taken here, or a referral to the body that handles it (then without the story)."""
+
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(10), nullable=False)  # COMPLAINT_KINDS
+    reference = Column(String(20), unique=True)  # KL-2026-7F3K9Q; complaints only
+    code_hash = Column(String(64))  # the short code given at filing, keyed hash
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    language = Column(String(5), nullable=False)
+    body = Column(String(20), nullable=False)  # bodies in data/complaints.yml, or "objection"
+    theme = Column(String(20))
+    what = Column(Text)
+    happened_when = Column(String(200))
+    wish = Column(Text)
+    contact = Column(String(200))  # "chat", a phone number or an e-mail address
+    status = Column(String(12), nullable=False, index=True)  # COMPLAINT_STATUSES, or "referred"
+    public_answer = Column(Text)  # what staff tell the newcomer
+    answer_pending = Column(Boolean, nullable=False, default=False)  # a status change not yet announced
+    created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
+    updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)

@@ -1,7 +1,8 @@
-"""Rasa NLU component: finds a case number ("INB-123456") and a date of birth in any language.
+"""Rasa NLU component: finds a case number ("INB-123456"), a date of birth and a complaint reference
+("KL-2026-7F3K9Q") in any language.
 
 These are patterns, not words, so no training examples are needed; entities come out normalised
-(`INB-123456`, `1990-05-17`) with their position in the text, for the case-lookup form.
+(`INB-123456`, `1990-05-17`, `KL-2026-7F3K9Q`) with their position in the text, for the forms.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.cases import find_case_details
+from bot.complaints import find_complaint_reference
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -37,7 +39,7 @@ class CaseDetailsExtractor(GraphComponent, EntityExtractorMixin):
                 continue  # button payloads carry their own entities
             entities = [
                 {"entity": name, "value": value, "start": start, "end": end}
-                for name, value, start, end in find_case_details(text)
+                for name, value, start, end in find_case_details(text) + find_complaint_reference(text)
             ]
             if entities:
                 message.set(

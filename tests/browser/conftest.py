@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT
+from tests.support.people import add_staff
+from tests.support.servers import ROOT, Servers
 
 CHROMIUM = os.environ.get("WEGWIJS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("WEGWIJS_REQUIRE_BROWSER") == "1"  # set by .ci/run: never skip there
@@ -45,3 +46,13 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, model_path):
+    """The real servers with the demo staff accounts; colleagues answer at any hour."""
+    running = Servers(tmp_path_factory.mktemp("browser"), extra_env={"WEGWIJS_OFFICE_HOURS": "mon-sun 00:00-23:59"})
+    running.start()
+    add_staff(running)
+    yield running
+    running.stop()

@@ -4,19 +4,9 @@ import re
 
 import pytest
 
-from tests.support.people import PASSWORD, WebUser, add_staff, wait_until
-from tests.support.servers import Servers
+from tests.support.people import PASSWORD, WebUser, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory, model_path):
-    running = Servers(tmp_path_factory.mktemp("console"),
-                      extra_env={"WEGWIJS_OFFICE_HOURS": "mon-sun 00:00-23:59"}).start()
-    add_staff(running)
-    yield running
-    running.stop()
 
 
 def test_log_in_take_reply_and_hand_back(browser, servers, screenshot, catalogue):

@@ -8,19 +8,10 @@ import threading
 
 import pytest
 
-from tests.support.people import ConsoleClient, add_staff, newest_handoff, wait_until
-from tests.support.servers import Servers, free_port
+from tests.support.people import ConsoleClient, newest_handoff, wait_until
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory, model_path):
-    running = Servers(tmp_path_factory.mktemp("widget"),
-                      extra_env={"WEGWIJS_OFFICE_HOURS": "mon-sun 00:00-23:59"}).start()
-    add_staff(running)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -85,8 +85,9 @@ def test_a_person_takes_over_replies_and_hands_back(world, catalogue):
     history = user.history()
     assert history["with_person"] is False
     assert history["messages"][-1]["text"] == catalogue.render("utter_handoff_returned", "en").text
-    # The bot answers again.
-    assert user.say("How many years do I get for inburgering?") != []
+    # The bot answers again (the question which law applies, as for anyone who did not say).
+    assert [m["text"] for m in user.say("How many years do I get for inburgering?")] == [
+        catalogue.render("utter_ask_law", "en", {"intent": "ask_deadline"}).text]
     assert {"login", "view_handoff", "take", "reply", "hand_back"} <= set(audit_actions(servers))
 
 
@@ -109,9 +110,9 @@ def test_a_staff_reply_reaches_telegram_and_close_resumes_the_bot(world, catalog
     closed = coco.post(f"/handoffs/{handoff_id}/close", outcome="answered")
     assert closed.status_code == 200
     wait_until(lambda: messages_to(telegram, chat)[-1]["text"] == catalogue.render("utter_handoff_closed", "nl").text)
-    count = len(messages_to(telegram, chat))
     post(servers, text_update(chat, "Hoe lang heb ik om in te burgeren?"))
-    wait_until(lambda: len(messages_to(telegram, chat)) > count)  # the bot answers again
+    wait_until(lambda: messages_to(telegram, chat)[-1]["text"]  # the bot answers again
+               == catalogue.render("utter_ask_law", "nl", {"intent": "ask_deadline"}).text)
 
 
 def test_the_console_refuses_strangers_and_forged_forms(world):

@@ -72,14 +72,6 @@ def test_a_second_misunderstanding_hands_over_to_a_person(servers, catalogue):
     assert texts(second) == [f'{catalogue.render("utter_fallback_human", "en").text}\n\n{handoff_text(catalogue, "en")}']
 
 
-def test_tasks_not_built_yet_get_an_honest_answer(servers, catalogue):
-    sender = new_sender()
-    send(servers.rasa_url, sender, "Hello, I have a question")
-    assert texts(send(servers.rasa_url, sender, "/file_complaint")) == [
-        catalogue.render("utter_complaint_unavailable", "en").text
-    ]
-
-
 def test_bot_ask_reports_language_intent_and_reply(servers):
     result = ask(servers.rasa_url, "Wat gebeurt er als ik te laat ben met inburgeren? Krijg ik een boete?",
                  token=servers.rasa_token)

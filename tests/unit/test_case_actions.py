@@ -6,8 +6,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.services import sessions as action_database_sessions
 from actions.case_lookup import ActionEndVerification, ActionShowCase, ValidateCaseLookupForm
+from actions.services import sessions as action_database_sessions
 from bot.cases import import_cases
 from bot.db import transaction
 from bot.models import Handoff
