@@ -127,6 +127,18 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import make_engine, sessions_for
+    from bot.privacy import RetentionPeriods, apply_retention
+
+    periods = RetentionPeriods(settings.retention_conversation_days, settings.retention_handoff_days,
+                               settings.retention_complaint_days)
+    report = apply_retention(sessions_for(settings.database_url), make_engine(settings.tracker_store_url),
+                             settings.secret_key, periods)
+    print(f"Retention ({periods.conversation_days}/{periods.handoff_days}/{periods.complaint_days} days): {report}.")
+    return 0
+
+
 def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
@@ -207,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     staff_add.set_defaults(func=cmd_staff_add)
 
+    retention = commands.add_parser("retention", help="keep personal data only as long as configured")
+    retention.add_subparsers(dest="retention_command", required=True).add_parser(
+        "run", help="delete or anonymise what is older than the WEGWIJS_RETENTION_* periods, in both databases"
+    ).set_defaults(func=cmd_retention_run)
+
     telegram = commands.add_parser("telegram", help="the Telegram channel").add_subparsers(
         dest="telegram_command", required=True
     )
@@ -248,7 +265,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.log_redaction import install as redacted_logging
+
+    redacted_logging(settings.log_level)
     return args.func(args, settings)
 
 

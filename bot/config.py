@@ -49,6 +49,11 @@ class Settings:
     time_zone: str = "Europe/Amsterdam"
     closed_days: Tuple[str, ...] = ()  # the municipality's own closing days (ISO dates), besides holidays
     handoff_reply_minutes: int = 60  # what newcomers are told: a colleague usually replies within this
+    rate_limit_per_sender: int = 30  # messages a minute from one conversation, per channel and server
+    rate_limit_per_ip: int = 120  # requests a minute from one address to a channel or the console login
+    retention_conversation_days: int = 90  # messages of conversations idle this long are deleted
+    retention_handoff_days: int = 365  # finished handoffs (with staff replies) are deleted after this
+    retention_complaint_days: int = 730  # complaints lose their story and sender after this (counts stay)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -91,6 +96,13 @@ class Settings:
             time_zone=env.get("WEGWIJS_TIME_ZONE", defaults.time_zone),
             closed_days=tuple(d.strip() for d in env.get("WEGWIJS_CLOSED_DAYS", "").split(",") if d.strip()),
             handoff_reply_minutes=_positive_int(env, "WEGWIJS_HANDOFF_REPLY_MINUTES", defaults.handoff_reply_minutes),
+            rate_limit_per_sender=_positive_int(env, "WEGWIJS_RATE_LIMIT_PER_SENDER", defaults.rate_limit_per_sender),
+            rate_limit_per_ip=_positive_int(env, "WEGWIJS_RATE_LIMIT_PER_IP", defaults.rate_limit_per_ip),
+            retention_conversation_days=_positive_int(env, "WEGWIJS_RETENTION_CONVERSATION_DAYS",
+                                                      defaults.retention_conversation_days),
+            retention_handoff_days=_positive_int(env, "WEGWIJS_RETENTION_HANDOFF_DAYS", defaults.retention_handoff_days),
+            retention_complaint_days=_positive_int(env, "WEGWIJS_RETENTION_COMPLAINT_DAYS",
+                                                   defaults.retention_complaint_days),
         )
         if environment == "production" and not settings.rasa_token:
             raise SettingsError("WEGWIJS_RASA_TOKEN must be set in production (it guards Rasa's HTTP API)")
@@ -103,6 +115,11 @@ class Settings:
                 f"WEGWIJS_DEFAULT_LANGUAGE={settings.default_language!r} is not one of {SUPPORTED_LANGUAGES}"
             )
         return settings
+
+    def channel_limits(self) -> "ChannelLimits":
+        from bot.channels.common import ChannelLimits
+
+        return ChannelLimits(self.rate_limit_per_sender, self.rate_limit_per_ip)
 
     def office_hours_schedule(self) -> OfficeHours:
         return OfficeHours.from_settings(self.office_hours, self.time_zone, self.closed_days)

@@ -30,10 +30,12 @@ from sqlalchemy.orm import sessionmaker
 from bot import complaints as complaint_rules
 from bot import handoff as handoffs
 from bot.cases import find_case, summarise
+from bot.channels.common import RateLimiter
 from bot.config import Settings
 from bot.db import make_engine, transaction
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import COMPLAINT_STATUSES, AnswerFeedback, Complaint, Handoff, Staff, StaffMessage, utc_now
+from bot.privacy import erase_now
 from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.staff import authenticate, csrf_matches, end_session, find_session, start_session
 from bot.transcripts import Transcripts, median_minutes
@@ -136,8 +138,12 @@ def create_console(settings: Settings) -> Blueprint:
     async def login_form(request: Request) -> response.HTTPResponse:
         return login_page()
 
+    login_attempts = RateLimiter(settings.rate_limit_per_ip)
+
     @bp.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
+        if not login_attempts.allow(request.remote_addr or request.ip):
+            return login_page("Too many login attempts from this address: wait a minute.", status=429)
         expected = request.cookies.get(LOGIN_COOKIE) or ""
         if not expected or not hmac.compare_digest(expected, request.form.get("csrf") or ""):
             return login_page("The form was out of date; please try again.", status=403)
@@ -341,12 +347,13 @@ def create_console(settings: Settings) -> Blueprint:
                        fallback=request.args.get("fallback", ""), handoff=request.args.get("handoff", ""))
         with console.sessions() as session:
             senders = set(session.scalars(select(Handoff.sender_id)).all())
+        notice = request.args.get("notice")
         rows = console.transcripts.recent_conversations(
             dt.datetime.combine(since, dt.time()), dt.datetime.combine(until + dt.timedelta(days=1), dt.time()),
             language=language, fallback=choice(filters["fallback"]), handoff_senders=senders,
             handoff=choice(filters["handoff"]),
         )
-        return page(request, "conversations.html", rows=rows, filters=filters)
+        return page(request, "conversations.html", rows=rows, filters=filters, notice=notice)
 
     @bp.get("/conversation")
     @staff_only
@@ -395,6 +402,17 @@ def create_console(settings: Settings) -> Blueprint:
         return response.text(out.getvalue(), content_type="text/csv; charset=utf-8",
                              headers={**SECURITY_HEADERS,
                                       "Content-Disposition": 'attachment; filename="answer-feedback.csv"'})
+
+    @bp.post("/conversation/erase")
+    @staff_only
+    async def erase_conversation(request: Request) -> response.HTTPResponse:
+        sender_id = request.form.get("sender") or ""
+        target = f"/console/conversation?sender={quote(sender_id, safe='')}"
+        if request.form.get("confirm") != "yes":
+            return response.redirect(target + "&notice=" + quote("Tick the box to confirm the erasure."))
+        report = erase_now(console.sessions, console.transcripts.engine, settings.secret_key, sender_id,
+                           request.ctx.staff)
+        return response.redirect("/console/conversations?notice=" + quote(f"Erased: {report}."))
 
     # --- complaints ----------------------------------------------------------------------------------
 

@@ -204,3 +204,13 @@ class Complaint(Base):
     answer_pending = Column(Boolean, nullable=False, default=False)  # a status change not yet announced
     created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
     updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)
+
+
+class ErasureRequest(Base):
+    """A newcomer asked to erase their conversation; its messages go right after their turn (bot/privacy.py)."""
+
+    __tablename__ = "erasure_requests"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    requested_at = Column(DateTime, nullable=False, default=utc_now)

@@ -2,28 +2,39 @@
 website widget's script and texts, and the staff console (bot/console.py)."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from pathlib import Path
 
+import yaml
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot.config import Settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.console import create_console
 from bot.content import widget_texts
+from bot.db import make_engine, sessions_for
 from bot.language import SUPPORTED_LANGUAGES
+from bot.log_redaction import protect_everything
 from bot.nlg import LiveCatalogue, nlg_response
+from bot.privacy import erase_requested
 
 WIDGET_DIR = Path(__file__).resolve().parent / "static" / "widget"
+ERASER_PERIOD_SECONDS = 3
 
 logger = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)
 
 
+def logging_config() -> dict:
+    """Sanic's own loggers, redacted like every other (logging.yml)."""
+    return yaml.safe_load((PROJECT_ROOT / "logging.yml").read_text(encoding="utf-8"))
+
+
 def create_app(settings: Settings) -> Sanic:
     """Build the web app; the content catalogue is loaded once and reloaded when its files change."""
-    app = Sanic(f"wegwijs_web_{next(_app_numbers)}")
+    app = Sanic(f"wegwijs_web_{next(_app_numbers)}", log_config=logging_config())
     catalogue = LiveCatalogue(settings.content_dir)
 
     @app.post("/nlg")
@@ -52,7 +63,31 @@ def create_app(settings: Settings) -> Sanic:
         page = (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
         return response.html(page.replace("RASA_URL", settings.rasa_url))
     app.blueprint(create_console(settings))
+    protect_everything()
+
+    @app.listener("after_server_start")
+    async def start_eraser(app_: Sanic, _loop: object) -> None:
+        app_.ctx.eraser = asyncio.get_running_loop().create_task(_carry_out_erasure_requests(settings))
+
+    @app.listener("before_server_stop")
+    async def stop_eraser(app_: Sanic, _loop: object) -> None:
+        app_.ctx.eraser.cancel()
+
     return app
+
+
+async def _carry_out_erasure_requests(settings: Settings) -> None:
+    """Newcomers' "forget me": erases their messages from the tracker store right after their turn."""
+    sessions = sessions_for(settings.database_url)
+    tracker_engine = make_engine(settings.tracker_store_url)
+    while True:
+        await asyncio.sleep(ERASER_PERIOD_SECONDS)
+        try:
+            done = await asyncio.get_running_loop().run_in_executor(None, erase_requested, sessions, tracker_engine)
+            if done:
+                logger.info("Erased %d conversation(s) on request", done)
+        except Exception:  # noqa: BLE001 - tried again next round; `retention run` also carries them out
+            logger.exception("Erasure requests not carried out this round")
 
 
 def serve(settings: Settings) -> None:

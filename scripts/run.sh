@@ -10,6 +10,8 @@ bash scripts/train.sh
 # The application database: migrations, then the demo cases (README); both change nothing when done.
 "$PY" -m bot db upgrade
 "$PY" -m bot cases import data/demo/cases.csv
+# Retention (WEGWIJS_RETENTION_*): now, and every day while running (below).
+"$PY" -m bot retention run
 # A demo console account (coordinator, and contact person of demo case INB-100001), made once; its
 # password is random and kept in var/demo-staff.txt. Real accounts: python -m bot staff add.
 if [ ! -f var/demo-staff.txt ]; then
@@ -39,13 +41,16 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-SANIC_HOST=127.0.0.1 "$PY" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+SANIC_HOST=127.0.0.1 "$PY" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" \
+  --logging-config_file logging.yml >var/log/actions.log 2>&1 &
 pids+=($!)
 "$PY" -m bot serve >var/log/web.log 2>&1 &
 pids+=($!)
+(while sleep 86400; do "$PY" -m bot retention run; done) >>var/log/retention.log 2>&1 &
+pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" --enable-api --auth-token "$WEGWIJS_RASA_TOKEN" \
-  --cors "${WEGWIJS_WIDGET_ORIGINS:-*}" >var/log/rasa.log 2>&1 &
+  --interface 127.0.0.1 --port "$RASA_PORT" --enable-api --auth-token="$WEGWIJS_RASA_TOKEN" \
+  --cors "${WEGWIJS_WIDGET_ORIGINS:-*}" --logging-config-file logging.yml >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 wait_for() {  # name url

@@ -15,7 +15,8 @@ from bot.language import SUPPORTED_LANGUAGES
 
 RASA = str(Path(sys.executable).parent / "rasa")
 DATA = ["data/nlu", "data/rules", "data/stories"]
-# Responses only custom actions (or the console, through Rasa's API) send — Rasa's validator cannot see that
+# Responses only custom actions (or the console through Rasa's API, or the Rasa-side answer to a failing
+# action server) send — Rasa's validator cannot see that
 # they are used: the ones their code names, the law-specific answers it composes, the error message the NLG
 # uses, and Rasa's own utter_default.
 SENT_BY_ACTIONS = (
@@ -23,7 +24,7 @@ SENT_BY_ACTIONS = (
     | {
         name
         for path in [*PROJECT_ROOT.glob("actions/*.py"), PROJECT_ROOT / "bot" / "dialogue.py",
-                     PROJECT_ROOT / "bot" / "console.py"]
+                     PROJECT_ROOT / "bot" / "console.py", PROJECT_ROOT / "bot" / "rasa_components" / "action_failures.py"]
         for name in re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8"))
     }
     | {"utter_error", "utter_default"}

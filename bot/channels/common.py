@@ -1,8 +1,9 @@
 """Pieces every chat-app channel needs."""
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Hashable, List
+import time
+from collections import OrderedDict, deque
+from typing import Callable, Deque, Dict, Hashable, List
 
 # What a channel sends Rasa for a photo, voice message, sticker, location or edit: an intent of its own,
 # answered politely in the user's language (never typed, so it has no training examples).
@@ -33,6 +34,10 @@ class RecentIds:
         self.size = size
         self._seen: "OrderedDict[Hashable, None]" = OrderedDict()
 
+    def forget(self, key: Hashable) -> None:
+        """The message failed: its redelivery must be handled, not ignored."""
+        self._seen.pop(key, None)
+
     def seen_before(self, key: Hashable) -> bool:
         if key in self._seen:
             return True
@@ -40,3 +45,43 @@ class RecentIds:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return False
+
+
+class RateLimiter:
+    """At most `limit` events per key within `window` seconds (a sliding window), e.g. messages per sender.
+
+    Kept per process; behind a load balancer nginx adds its per-IP limits (deploy/).
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 100_000) -> None:
+        self.limit, self.window, self.clock, self.max_keys = limit, window, clock, max_keys
+        self._events: "OrderedDict[Hashable, Deque[float]]" = OrderedDict()
+
+    def allow(self, key: Hashable) -> bool:
+        now = self.clock()
+        events = self._events.pop(key, None) or deque()
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        allowed = len(events) < self.limit
+        if allowed:
+            events.append(now)
+        self._events[key] = events  # most recently used last
+        if len(self._events) > self.max_keys:
+            self._events.popitem(last=False)
+        return allowed
+
+
+class ChannelLimits:
+    """Per-sender and per-IP limits of one channel, from the settings."""
+
+    def __init__(self, per_sender: int, per_ip: int) -> None:
+        self.senders = RateLimiter(per_sender)
+        self.addresses = RateLimiter(per_ip)
+
+    def allow(self, sender: Hashable, address: str = "") -> bool:
+        """Both must allow; an empty address (unknown) counts only the sender."""
+        return (not address or self.addresses.allow(address)) and self.senders.allow(sender)
+
+
+TOO_MANY: Dict[str, str] = {"error": "too many messages: wait a minute and send again"}

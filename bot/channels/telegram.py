@@ -18,7 +18,7 @@ from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.channels.common import UNSUPPORTED_PAYLOAD, RecentIds, split_message
+from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, split_message
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -95,9 +95,10 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
         settings = Settings.from_env()
-        return cls(settings.telegram_token, settings.telegram_secret, settings.telegram_api_url)
+        return cls(settings.telegram_token, settings.telegram_secret, settings.telegram_api_url,
+                   settings.channel_limits())
 
-    def __init__(self, token: Optional[str], secret: Optional[str], api_url: str) -> None:
+    def __init__(self, token: Optional[str], secret: Optional[str], api_url: str, limits: ChannelLimits) -> None:
         self.enabled = bool(token and secret)
         if not self.enabled:
             logger.warning(
@@ -106,6 +107,7 @@ class TelegramInput(InputChannel):
         self.bot = Bot(token, base_url=api_url) if self.enabled else None
         self.secret = secret
         self.recent = RecentIds()
+        self.limits = limits
         self._initialised = False
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -139,8 +141,17 @@ class TelegramInput(InputChannel):
             if update is None or self.recent.seen_before(update.update_id):
                 return response.json({"status": "ignored"})
             message = await self._user_message(update, bot)
+            if message is not None and not self.limits.senders.allow(message.sender_id):
+                self.recent.forget(update.update_id)  # "slow down": Telegram delivers it again later
+                return response.json(TOO_MANY, status=429)
             if message is not None:
-                await on_new_message(message)
+                try:
+                    await on_new_message(message)
+                except Exception:
+                    # Not answered (e.g. the conversation database is down): an error makes Telegram deliver
+                    # the update again, and then it must not count as seen.
+                    self.recent.forget(update.update_id)
+                    raise
             return response.json({"status": "ok"})
 
         return telegram_webhook

@@ -46,7 +46,7 @@ async def poll(settings: Settings, stop: Optional[asyncio.Event] = None, timeout
                     async with http.post(
                         webhook, json=update.to_dict(), headers={SECRET_HEADER: settings.telegram_secret}
                     ) as answer:
-                        accepted = answer.status < 500
+                        accepted = answer.status < 500 and answer.status != 429  # 429: "later"
                 except aiohttp.ClientError:
                     accepted = False
                 if not accepted:

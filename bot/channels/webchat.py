@@ -17,6 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.common import TOO_MANY, ChannelLimits
 from bot.config import Settings
 from bot.language import SUPPORTED_LANGUAGES, text_direction
 
@@ -61,10 +62,12 @@ class WebChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
-        return cls(Settings.from_env().secret_key)
+        settings = Settings.from_env()
+        return cls(settings.secret_key, settings.channel_limits())
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, limits: ChannelLimits) -> None:
         self.secret_key = secret_key.encode("utf-8")
+        self.limits = limits
 
     # --- sessions ----------------------------------------------------------------------------------
 
@@ -95,6 +98,8 @@ class WebChatInput(InputChannel):
 
         @webchat.post("/session")
         async def session(request: Request) -> response.HTTPResponse:
+            if not self.limits.addresses.allow(request.remote_addr or request.ip):
+                return response.json(TOO_MANY, status=429)
             return response.json({"session": self.new_session()})
 
         @webchat.post("/webhook")
@@ -106,6 +111,8 @@ class WebChatInput(InputChannel):
             text = body.get("message")
             if not isinstance(text, str):
                 return response.json({"error": "message must be text"}, status=400)
+            if not self.limits.allow(sender, request.remote_addr or request.ip):
+                return response.json(TOO_MANY, status=429)  # the widget keeps the text and says so
             metadata: Dict[str, Any] = {}
             if body.get("language") in SUPPORTED_LANGUAGES:  # the user's choice in the widget's menu
                 metadata["language"] = body["language"]

@@ -17,7 +17,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import UNSUPPORTED_PAYLOAD, RecentIds, split_message
+from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, split_message
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -117,9 +117,10 @@ class WhatsAppInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
         s = Settings.from_env()
         return cls(s.whatsapp_token, s.whatsapp_app_secret, s.whatsapp_verify_token, s.whatsapp_phone_number_id,
-                   s.whatsapp_api_url)
+                   s.whatsapp_api_url, s.channel_limits())
 
-    def __init__(self, token: str, app_secret: str, verify_token: str, phone_number_id: str, api_url: str) -> None:
+    def __init__(self, token: str, app_secret: str, verify_token: str, phone_number_id: str, api_url: str,
+                 limits: ChannelLimits) -> None:
         self.enabled = all((token, app_secret, verify_token, phone_number_id))
         if not self.enabled:
             logger.warning(
@@ -129,6 +130,7 @@ class WhatsAppInput(InputChannel):
         self.token, self.app_secret, self.verify_token = token, app_secret, verify_token
         self.phone_number_id, self.api_url = phone_number_id, api_url
         self.recent = RecentIds()
+        self.limits = limits
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WhatsAppOutput(self.api_url, self.phone_number_id, self.token) if self.enabled else None
@@ -161,10 +163,22 @@ class WhatsAppInput(InputChannel):
             except ValueError:
                 return response.json({"error": "not JSON"}, status=400)
             output = WhatsAppOutput(self.api_url, self.phone_number_id, self.token)
+            slow_down = False
             for sender, message_id, text in self._messages(payload):
                 if self.recent.seen_before(message_id):
                     continue
-                await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+                if not self.limits.senders.allow(sender):
+                    self.recent.forget(message_id)  # delivered again later, then answered
+                    slow_down = True
+                    continue
+                try:
+                    await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+                except Exception:
+                    # Not answered: the error makes WhatsApp deliver it again, which must then be handled.
+                    self.recent.forget(message_id)
+                    raise
+            if slow_down:
+                return response.json(TOO_MANY, status=429)
             return response.json({"status": "ok"})
 
         return whatsapp_webhook

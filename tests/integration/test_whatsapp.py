@@ -146,3 +146,12 @@ def test_a_staff_reply_outside_the_24_hour_window_is_reported_not_lost(whatsapp)
     assert "Not delivered" not in again
     wait_until(lambda: any(m["to"] == sender and m.get("text", {}).get("body") == "Goedemorgen, ik bel u vandaag."
                            for m in graph.sent("messages")))
+
+
+def test_no_phone_number_in_any_log(whatsapp):
+    """Runs after the conversations above: a WhatsApp sender id is a phone number; no log shows one."""
+    import re
+
+    _, servers = whatsapp
+    logs = "".join(servers.log(name) for name in ("rasa", "actions", "web"))
+    assert logs and not re.search(r"316\d{8}", logs)

@@ -65,3 +65,16 @@ def database(backend: str, directory: Path) -> Iterator[str]:
         with postgres_database() as url:
             upgrade(url)
             yield url
+
+
+def allow_connections(url: str, allowed: bool) -> None:
+    """Lets a test database go "down" (refusing connections, dropping open ones) and come back."""
+    name = make_url(url).database
+    admin = _admin_connection()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {"true" if allowed else "false"}')
+            if not allowed:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    finally:
+        admin.close()

@@ -79,15 +79,16 @@ class Servers:
         python = sys.executable
         subprocess.run([python, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=self.env(), check=True,
                        capture_output=True)
-        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
+        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port),
+                                "--logging-config_file", str(ROOT / "logging.yml")])
         self._spawn("web", [python, "-m", "bot", "serve"])
         self._spawn(
             "rasa",
             [
                 str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
                 "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                "--port", str(self.rasa_port), "--enable-api", "--auth-token", self.rasa_token,
-                "--cors", "*",
+                "--port", str(self.rasa_port), "--enable-api", f"--auth-token={self.rasa_token}",
+                "--cors", "*", "--logging-config-file", str(ROOT / "logging.yml"),
             ],
         )
         deadline = time.monotonic() + timeout
