@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
 from bot.language import SUPPORTED_LANGUAGES
+from bot.channels.common import ChannelLimits
 from bot.office_hours import OfficeHours, OfficeHoursError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -116,9 +117,7 @@ class Settings:
             )
         return settings
 
-    def channel_limits(self) -> "ChannelLimits":
-        from bot.channels.common import ChannelLimits
-
+    def channel_limits(self) -> ChannelLimits:
         return ChannelLimits(self.rate_limit_per_sender, self.rate_limit_per_ip)
 
     def office_hours_schedule(self) -> OfficeHours:

@@ -32,7 +32,7 @@ from bot import handoff as handoffs
 from bot.cases import find_case, summarise
 from bot.channels.common import RateLimiter
 from bot.config import Settings
-from bot.db import make_engine, transaction
+from bot.db import make_engine, sessions_for, transaction
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import COMPLAINT_STATUSES, AnswerFeedback, Complaint, Handoff, Staff, StaffMessage, utc_now
 from bot.privacy import erase_now
@@ -96,7 +96,7 @@ def create_console(settings: Settings) -> Blueprint:
     """The console blueprint, mounted at /console by bot.web."""
     console = Console(
         settings,
-        sessions=sessionmaker(make_engine(settings.database_url), future=True, expire_on_commit=False),
+        sessions=sessions_for(settings.database_url),
         transcripts=Transcripts(make_engine(settings.tracker_store_url)),
         rasa=RasaApi(settings.rasa_url, settings.rasa_token),
     )
@@ -263,7 +263,7 @@ def create_console(settings: Settings) -> Blueprint:
                 with transaction(console.sessions) as session:
                     message = handoffs.add_staff_message(session, request.ctx.staff, handoff_id,
                                                          request.form.get("text") or "")
-                    handoff = message.handoff_id and session.get(Handoff, handoff_id)
+                    handoff = session.get(Handoff, handoff_id)
             except handoffs.HandoffError as error:
                 return back_to(handoff_id, f"Not sent: {error}.")
             problem = await relay(handoff, [message.id])
