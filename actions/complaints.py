@@ -49,6 +49,7 @@ STORY_SLOTS = {"complaint_what": "what", "complaint_when": "happened_when", "com
 REFERRAL_ANSWERS = {"duo": "utter_complaint_refer_duo", "school": "utter_complaint_refer_school",
                     "coa": "utter_complaint_refer_coa", "ind": "utter_complaint_refer_ind"}
 UNKNOWN_DATE = "unknown"
+STOP_CONFIDENCE, STOP_MAX_LENGTH = 0.8, 20
 CHAT = "chat"
 SEND = "send"
 
@@ -79,7 +80,16 @@ def _choice(slot: str, choices: tuple, value: Any, dispatcher: CollectingDispatc
     return {slot: value}
 
 
-def _story(slot: str, value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+def _wants_to_stop(tracker: Tracker, value: Any) -> bool:
+    """A story slot takes any text, even one that reads like "no"; a short, clear "stop" still ends the form."""
+    intent = tracker.latest_message.get("intent") or {}
+    return (intent.get("name") == "deny" and (intent.get("confidence") or 0) >= STOP_CONFIDENCE
+            and isinstance(value, str) and len(value.strip()) <= STOP_MAX_LENGTH)
+
+
+def _story(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    if _wants_to_stop(tracker, value):
+        return {slot: None, "requested_slot": None}  # ends the form: action_finish_complaint says "stopped"
     field = STORY_SLOTS[slot]
     problem = text_problem(field, value if isinstance(value, str) else None)
     if problem == "too_long":
@@ -143,15 +153,15 @@ class ValidateComplaintForm(FormValidationAction):
 
     def validate_complaint_what(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return _story("complaint_what", value, dispatcher)
+        return _story("complaint_what", value, dispatcher, tracker)
 
     def validate_complaint_when(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return _story("complaint_when", value, dispatcher)
+        return _story("complaint_when", value, dispatcher, tracker)
 
     def validate_complaint_wish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return _story("complaint_wish", value, dispatcher)
+        return _story("complaint_wish", value, dispatcher, tracker)
 
     def validate_complaint_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
@@ -165,6 +175,7 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_review(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         """"Send", or the part to change: that part is asked again, then the summary again."""
+        value = value if isinstance(value, str) else None  # a hand-made payload may carry anything
         if value != SEND and value not in STORY_SLOTS and value != "complaint_contact":
             value = button_choice("utter_complaint_summary", "complaint_review", str(value or ""), language_of(tracker))
         if value == SEND:
@@ -208,6 +219,9 @@ class ActionFinishComplaint(Action):
         clear = [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]  # the story is not kept in the chat
         kind, body = tracker.get_slot("complaint_kind"), tracker.get_slot("complaint_body")
         channel, language = tracker.get_latest_input_channel() or "unknown", language_of(tracker)
+        if not _complete(tracker):  # stopped half-way ("stop" while telling the story): nothing is sent
+            dispatcher.utter_message(response="utter_complaint_stopped")
+            return clear
         try:
             with transaction(sessions()) as session:
                 if kind == "decision":
@@ -243,6 +257,15 @@ class ActionFinishComplaint(Action):
             late = last_day < utc_now().date()
             replies.append(("utter_objection_deadline_passed" if late else "utter_objection_deadline", dates))
         return replies
+
+
+def _complete(tracker: Tracker) -> bool:
+    kind, body = tracker.get_slot("complaint_kind"), tracker.get_slot("complaint_body")
+    if kind == "decision":
+        return True
+    if body is not None and body not in bodies().handled_here:
+        return True
+    return kind == "treatment" and tracker.get_slot("complaint_review") == SEND
 
 
 class ValidateComplaintStatusForm(FormValidationAction):

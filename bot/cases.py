@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Dict, List, Optional, Tuple
@@ -88,7 +89,7 @@ def find_case_details(text: str, today: Optional[dt.date] = None) -> List[Tuple[
 
 def ascii_digits(text: str) -> str:
     """Arabic-Indic and Persian digits as 0-9, so people can type numbers on their own keyboard."""
-    return "".join(str(int(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 # --- deadline rules ---------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def chat(rasa_url: str) -> int:
             return 0
         if text in ("/exit", "/quit"):
             return 0
-        if text.isdigit() and 0 < int(text) <= len(buttons):
+        if text.isdecimal() and 0 < int(text) <= len(buttons):
             text = buttons[int(text) - 1]["payload"]
         if not text:
             continue

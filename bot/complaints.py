@@ -91,7 +91,9 @@ def text_problem(field: str, text: Optional[str]) -> Optional[str]:
 def parse_contact(text: str) -> Optional[str]:
     """An e-mail address or a phone number to be reached on, normalised; None when it is neither."""
     text = (text or "").strip()
-    if _EMAIL_RE.match(text) and len(text) <= 200:
+    if len(text) > 200:
+        return None
+    if _EMAIL_RE.match(text):
         return text.lower()
     return parse_phone_number(text)
 

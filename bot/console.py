@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import hmac
 import io
 import secrets
 from collections import defaultdict
@@ -36,6 +35,7 @@ from bot.db import make_engine, sessions_for, transaction
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import COMPLAINT_STATUSES, AnswerFeedback, Complaint, Handoff, Staff, StaffMessage, utc_now
 from bot.privacy import erase_now
+from bot.security import same_secret
 from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.staff import authenticate, csrf_matches, end_session, find_session, start_session
 from bot.transcripts import Transcripts, median_minutes
@@ -145,7 +145,7 @@ def create_console(settings: Settings) -> Blueprint:
         if not login_attempts.allow(request.remote_addr or request.ip):
             return login_page("Too many login attempts from this address: wait a minute.", status=429)
         expected = request.cookies.get(LOGIN_COOKIE) or ""
-        if not expected or not hmac.compare_digest(expected, request.form.get("csrf") or ""):
+        if not expected or not same_secret(request.form.get("csrf"), expected):
             return login_page("The form was out of date; please try again.", status=403)
         username = (request.form.get("username") or "").strip()
         with transaction(console.sessions) as session:
@@ -320,7 +320,7 @@ def create_console(settings: Settings) -> Blueprint:
         assignee = request.form.get("assignee") or ""
         try:
             with transaction(console.sessions) as session:
-                handoffs.reassign(session, request.ctx.staff, handoff_id, int(assignee) if assignee.isdigit() else None)
+                handoffs.reassign(session, request.ctx.staff, handoff_id, int(assignee) if assignee.isdecimal() else None)
         except handoffs.HandoffError as error:
             return back_to(handoff_id, f"Not reassigned: {error}.")
         return back_to(handoff_id, "Reassigned.")
@@ -427,7 +427,7 @@ def create_console(settings: Settings) -> Blueprint:
             query = query.where(Complaint.body == filters["body"])
         if filters["language"] in SUPPORTED_LANGUAGES:
             query = query.where(Complaint.language == filters["language"])
-        if filters["older_than"].isdigit():
+        if filters["older_than"].isdecimal() and len(filters["older_than"]) < 6:
             query = query.where(Complaint.created_at < utc_now() - dt.timedelta(days=int(filters["older_than"])))
         with console.sessions() as session:
             rows = session.scalars(query.limit(500)).all()

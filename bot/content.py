@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
@@ -206,7 +207,7 @@ def numbers_in(text: str) -> List[str]:
 
     Arabic-Indic and Persian digits count as the same digits, so translations may use them.
     """
-    text = "".join(str(int(ch)) if ch.isdigit() else ch for ch in text)
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
     return sorted(re.sub(r"\D", "", match) for match in _NUMBER_RE.findall(text))
 
 

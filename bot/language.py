@@ -86,7 +86,7 @@ _ACRONYM_RE = re.compile(r"(?<![^\W\d_])[A-Z]{2,5}(?![^\W\d_])")
 def normalise(text: str) -> str:
     """Lower-case, NFC text without URLs, acronyms, numbers and symbols."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"https?://\S+|\S+@\S+", " ", text)
+    text = re.sub(r"(?<!\S)(?:https?://\S+|\S+@\S+)", " ", text)  # anchored at a word start: linear time
     if len(_ACRONYM_RE.findall(text)) < 3:  # three or more: someone typing in capitals, not acronyms
         text = _ACRONYM_RE.sub(" ", text)
     text = text.lower()

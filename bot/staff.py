@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Optional
@@ -19,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import STAFF_ROLES, Staff, StaffSession, utc_now
+from bot.security import same_secret
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -117,4 +117,4 @@ def end_session(session: Session, token: Optional[str]) -> None:
 
 
 def csrf_matches(staff_session: StaffSession, submitted: Optional[str]) -> bool:
-    return bool(submitted) and hmac.compare_digest(staff_session.csrf_token, submitted)
+    return same_secret(submitted, staff_session.csrf_token)

@@ -1,6 +1,7 @@
 """Pieces every chat-app channel needs."""
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict, deque
 from typing import Callable, Deque, Dict, Hashable, List
@@ -8,6 +9,15 @@ from typing import Callable, Deque, Dict, Hashable, List
 # What a channel sends Rasa for a photo, voice message, sticker, location or edit: an intent of its own,
 # answered politely in the user's language (never typed, so it has no training examples).
 UNSUPPORTED_PAYLOAD = "/unsupported_message"
+# Rasa's internal commands and the reminders' intents: typed by a user, they are just words.
+_RESERVED_PAYLOAD_RE = re.compile(r"^\s*/(?:restart|back|session_start|EXTERNAL_\w*)(?![\w-])", re.IGNORECASE)
+# Conversation ids carry their channel, so no channel can speak for another channel's user.
+CHANNEL_PREFIXES = ("tg-", "wa-", "web-")
+
+
+def as_typed(text: str) -> str:
+    """The user's text, with an internal command ("/restart", "/EXTERNAL_...") turned into plain words."""
+    return text.lstrip()[1:] if _RESERVED_PAYLOAD_RE.match(text) else text
 
 
 def split_message(text: str, limit: int) -> List[str]:

@@ -11,7 +11,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, ChannelLimits
+from bot.channels.common import CHANNEL_PREFIXES, TOO_MANY, ChannelLimits, as_typed
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,12 +44,14 @@ class LoudRestInput(RestInput):
             sender_id, text = (body.get("sender"), body.get("message")) if isinstance(body, dict) else (None, None)
             if not isinstance(sender_id, str) or not isinstance(text, str):
                 return response.json({"error": "send JSON with a text 'sender' and a text 'message'"}, status=400)
+            if sender_id.startswith(CHANNEL_PREFIXES):
+                return response.json({"error": "this sender id belongs to another channel"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             if not self.limits.allow(sender_id, request.remote_addr or request.ip):
                 return response.json(TOO_MANY, status=429)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(),
+                await on_new_message(UserMessage(as_typed(text), collector, sender_id, input_channel=self.name(),
                                                  metadata=metadata))
             except Exception as error:  # noqa: BLE001 - reported to the caller, never swallowed
                 logger.error("A REST message could not be handled (%s); the caller is told to retry",

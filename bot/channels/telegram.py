@@ -18,8 +18,9 @@ from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, split_message
+from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, as_typed, split_message
 from bot.config import Settings
+from bot.security import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ MAX_MESSAGE_LENGTH = 4096  # Telegram's limit for one text message
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for a button's data
 MAX_SEND_TRIES = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SENDER_PREFIX = "tg-"  # conversation ids are "tg-<chat id>"
 
 # Commands map to what a user could also have typed or pressed.
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/change_language", "/stop": "/deny"}
@@ -51,17 +53,24 @@ def inline_keyboard(buttons: Iterable[Dict[str, Any]]) -> Optional[InlineKeyboar
 
 
 class TelegramOutput(OutputChannel):
-    """Sends Rasa's replies through the Bot API, waiting and retrying when Telegram says "too many"."""
+    """Sends Rasa's replies through the Bot API, waiting and retrying when Telegram says "too many".
+
+    A reply Telegram refuses (the user blocked the bot, the chat is gone) is logged when it answers a
+    webhook, where an error would only make Telegram deliver the user's message again; staff replies
+    (`report_errors`) raise, so the console shows that the reply did not arrive.
+    """
 
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, report_errors: bool = False) -> None:
         self.bot = bot
+        self.report_errors = report_errors
 
     async def _send(self, chat_id: Text, text: Text, reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
         await self.bot.initialize()  # once per bot (PTB returns at once after that); staff replies need it
+        chat_id = chat_id.removeprefix(SENDER_PREFIX)
         for attempt in range(1, MAX_SEND_TRIES + 1):
             try:
                 await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
@@ -71,6 +80,11 @@ class TelegramOutput(OutputChannel):
                     raise
                 logger.info("Telegram asks to wait %.0f s before sending again", retry_seconds(error))
                 await asyncio.sleep(retry_seconds(error))
+            except TelegramError as error:
+                if self.report_errors:
+                    raise
+                logger.warning("Telegram refused a reply (%s); the conversation is kept", type(error).__name__)
+                return
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_MESSAGE_LENGTH):
@@ -112,7 +126,7 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages Rasa sends outside a webhook call (staff replies relayed by the console)."""
-        return TelegramOutput(self.bot) if self.bot else None
+        return TelegramOutput(self.bot, report_errors=True) if self.bot else None
 
     async def _bot(self) -> Bot:
         if not self._initialised:
@@ -131,16 +145,19 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> response.HTTPResponse:
             if not self.enabled:
                 return response.json({"error": "the Telegram channel is not configured"}, status=503)
-            if request.headers.get(SECRET_HEADER) != self.secret:
+            if not same_secret(request.headers.get(SECRET_HEADER), self.secret):
                 return response.json({"error": "wrong secret token"}, status=403)
             bot = await self._bot()
+            body = request.json if request.body else None
             try:
-                update = Update.de_json(request.json, bot)
-            except (TypeError, ValueError, KeyError):
+                if not isinstance(body, dict):
+                    raise TypeError("not a JSON object")
+                update = Update.de_json(body, bot)
+                if update is None or self.recent.seen_before(update.update_id):
+                    return response.json({"status": "ignored"})
+                message = await self._user_message(update, bot)
+            except (TypeError, ValueError, KeyError, AttributeError):
                 return response.json({"error": "not a Telegram update"}, status=400)
-            if update is None or self.recent.seen_before(update.update_id):
-                return response.json({"status": "ignored"})
-            message = await self._user_message(update, bot)
             if message is not None and not self.limits.senders.allow(message.sender_id):
                 self.recent.forget(update.update_id)  # "slow down": Telegram delivers it again later
                 return response.json(TOO_MANY, status=429)
@@ -165,7 +182,7 @@ class TelegramInput(InputChannel):
             except TelegramError:
                 logger.info("Could not acknowledge a button press (it is still handled)")
             chat = query.message.chat if query.message else None
-            text, user = query.data or "", query.from_user
+            text, user = as_typed(str(query.data or "")), query.from_user
         else:
             message = update.effective_message
             if message is None or update.effective_chat is None:
@@ -173,11 +190,14 @@ class TelegramInput(InputChannel):
             chat, user = update.effective_chat, update.effective_user
             if update.edited_message is not None or not message.text:
                 text = UNSUPPORTED_PAYLOAD  # photo, voice, sticker, location, an edit...
+            elif not isinstance(message.text, str):
+                raise TypeError("the text is not text")
             else:
-                text = COMMANDS.get(message.text.split("@")[0].strip(), message.text)
-        if chat is None:
+                text = COMMANDS.get(message.text.split("@")[0].strip(), as_typed(message.text))
+        if chat is None or not isinstance(chat.id, int):
             return None
         metadata = {}
         if user is not None and user.language_code:
             metadata["language_hint"] = user.language_code.split("-")[0].lower()
-        return UserMessage(text, TelegramOutput(bot), str(chat.id), input_channel=self.name(), metadata=metadata)
+        return UserMessage(text, TelegramOutput(bot), f"{SENDER_PREFIX}{chat.id}", input_channel=self.name(),
+                           metadata=metadata)

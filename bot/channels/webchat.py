@@ -17,8 +17,9 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, ChannelLimits
+from bot.channels.common import TOO_MANY, ChannelLimits, as_typed
 from bot.config import Settings
+from bot.security import same_secret
 from bot.language import SUPPORTED_LANGUAGES, text_direction
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class WebChatInput(InputChannel):
         if not isinstance(token, str) or token.count(".") != 1:
             return None
         session_id, signature = token.split(".")
-        if not session_id or not hmac.compare_digest(signature, self._signature(session_id)):
+        if not session_id or not same_secret(signature, self._signature(session_id)):
             return None
         return SENDER_PREFIX + session_id
 
@@ -118,7 +119,7 @@ class WebChatInput(InputChannel):
                 metadata["language"] = body["language"]
             collector = WebChatOutput()
             await on_new_message(
-                UserMessage(text[:MAX_MESSAGE_LENGTH], collector, sender, input_channel=self.name(),
+                UserMessage(as_typed(text[:MAX_MESSAGE_LENGTH]), collector, sender, input_channel=self.name(),
                             metadata=metadata)
             )
             return response.json({"messages": collector.messages})

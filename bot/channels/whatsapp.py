@@ -17,8 +17,9 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, split_message
+from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, as_typed, split_message
 from bot.config import Settings
+from bot.security import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +28,13 @@ MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
 MAX_REPLY_BUTTONS, MAX_BUTTON_TITLE = 3, 20
 MAX_LIST_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION = 10, 24, 72
+SENDER_PREFIX = "wa-"  # conversation ids are "wa-<phone number>"
 WINDOW_CLOSED_ERROR = 131047  # Graph API: free text outside the 24-hour customer-service window
 
 
 def signature_is_valid(secret: str, body: bytes, header: Optional[str]) -> bool:
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return bool(header) and hmac.compare_digest(expected, header)
+    return same_secret(header, expected)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -65,6 +67,31 @@ def interactive_messages(text: str, buttons: List[Dict[str, Any]], menu_label: s
     return messages
 
 
+def _items(container: Any, key: str) -> List[dict]:
+    """The objects in container[key], when container is an object and that is a list; else none."""
+    values = container.get(key) if isinstance(container, dict) else None
+    return [value for value in values if isinstance(value, dict)] if isinstance(values, list) else []
+
+
+def _field(container: Any, key: str) -> Any:
+    return container.get(key) if isinstance(container, dict) else None
+
+
+def _message_text(message: dict) -> str:
+    """What the user sent as text: typed text, a pressed button's payload, or "this I cannot read"."""
+    kind = message.get("type")
+    if kind == "text":
+        text = _field(message.get("text"), "body")
+    elif kind == "interactive":
+        interactive = message.get("interactive")
+        text = _field(_field(interactive, "button_reply") or _field(interactive, "list_reply"), "id")
+    elif kind == "button":  # a quick-reply button of a template message
+        text = _field(message.get("button"), "payload")
+    else:  # image, audio, sticker, location, ...
+        text = UNSUPPORTED_PAYLOAD
+    return as_typed(text) if isinstance(text, str) else UNSUPPORTED_PAYLOAD
+
+
 class WhatsAppRefused(RuntimeError):
     """The Graph API did not accept a message; the reason reaches the console through Rasa's API."""
 
@@ -79,7 +106,8 @@ class WhatsAppOutput(OutputChannel):
         self.token = token
 
     async def _post(self, recipient_id: Text, message: Dict[str, Any]) -> None:
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **message}
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                "to": recipient_id.removeprefix(SENDER_PREFIX), **message}
         headers = {"Authorization": f"Bearer {self.token}"}
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
             async with http.post(self.url, json=body, headers=headers) as answer:
@@ -147,7 +175,7 @@ class WhatsAppInput(InputChannel):
             if (
                 self.enabled
                 and request.args.get("hub.mode") == "subscribe"
-                and hmac.compare_digest(request.args.get("hub.verify_token", ""), self.verify_token)
+                and same_secret(request.args.get("hub.verify_token"), self.verify_token)
             ):
                 return response.text(request.args.get("hub.challenge", ""))
             return response.text("verification failed", status=403)
@@ -160,7 +188,7 @@ class WhatsAppInput(InputChannel):
                 return response.json({"error": "bad signature"}, status=403)
             try:
                 payload = json.loads(request.body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return response.json({"error": "not JSON"}, status=400)
             output = WhatsAppOutput(self.api_url, self.phone_number_id, self.token)
             slow_down = False
@@ -185,21 +213,16 @@ class WhatsAppInput(InputChannel):
 
     @staticmethod
     def _messages(payload: Any) -> List[tuple]:
-        """(sender, message id, text) for each message; delivery and read statuses are ignored."""
+        """(sender, message id, text) for each message; delivery and read statuses are ignored, and parts
+        that are not shaped like the Cloud API's are skipped (the rest of the payload is still handled)."""
         found = []
-        for entry in (payload or {}).get("entry", []) if isinstance(payload, dict) else []:
-            for change in entry.get("changes", []):
-                for message in (change.get("value") or {}).get("messages", []):
-                    kind = message.get("type")
-                    if kind == "text":
-                        text = (message.get("text") or {}).get("body", "")
-                    elif kind == "interactive":
-                        interactive = message.get("interactive") or {}
-                        text = (interactive.get("button_reply") or interactive.get("list_reply") or {}).get("id", "")
-                    elif kind == "button":  # a quick-reply button of a template message
-                        text = (message.get("button") or {}).get("payload", "")
-                    else:  # image, audio, sticker, location, ...
-                        text = UNSUPPORTED_PAYLOAD
-                    if message.get("from") and message.get("id"):
-                        found.append((str(message["from"]), str(message["id"]), text or UNSUPPORTED_PAYLOAD))
+        for entry in _items(payload, "entry"):
+            for change in _items(entry, "changes"):
+                for message in _items(change.get("value"), "messages"):
+                    sender, message_id = message.get("from"), message.get("id")
+                    if not sender or not message_id or not isinstance(sender, (str, int)) \
+                            or not isinstance(message_id, (str, int)):
+                        continue
+                    text = _message_text(message)
+                    found.append((f"{SENDER_PREFIX}{sender}", str(message_id), text or UNSUPPORTED_PAYLOAD))
         return found

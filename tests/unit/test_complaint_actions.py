@@ -146,3 +146,26 @@ def test_staff_changes_are_announced_once_with_the_answer(action_database):
     assert responses == ["utter_complaint_update", "utter_complaint_answer"]
     assert messages[1]["answer"] == "Sorry: we call you on Monday."
     assert run(ActionAnnounceComplaintUpdates(), tracker())[0] == []
+
+
+def story_tracker(intent, confidence):
+    the_tracker = tracker({"complaint_kind": "treatment", "complaint_body": "municipality"}, intent=intent)
+    the_tracker.latest_message["intent"]["confidence"] = confidence
+    return the_tracker
+
+
+def test_a_story_that_reads_like_no_is_kept_and_a_clear_stop_ends_the_form():
+    form = ValidateComplaintForm()
+    dispatcher = CollectingDispatcher()
+    story = "they sent the wrong letter"  # NLU: deny, 0.31
+    assert form.validate_complaint_what(story, dispatcher, story_tracker("deny", 0.31), {}) == {"complaint_what": story}
+    assert form.validate_complaint_what("stop", dispatcher, story_tracker("deny", 0.97), {}) == {
+        "complaint_what": None, "requested_slot": None}
+
+
+def test_a_form_stopped_half_way_sends_nothing(action_database):
+    half = {"complaint_kind": "treatment", "complaint_body": "municipality", "complaint_theme": "waiting"}
+    responses, _, _ = run(ActionFinishComplaint(), tracker(half))
+    assert responses == ["utter_complaint_stopped"]
+    with transaction(action_database) as session:
+        assert session.query(Complaint).count() == 0
