@@ -1,5 +1,5 @@
 # Wegwijs: `make run` to try the assistant, `make test` to run every test.
-.PHONY: run test setup train chat evaluate benchmark clean
+.PHONY: run test setup train chat evaluate benchmark load clean
 
 run:
 	bash scripts/run.sh
@@ -22,6 +22,11 @@ evaluate: train
 
 benchmark: train
 	.venv/bin/python -m benchmarks.run
+
+# Load: 50 simulated users against the one-machine and the scale-out set-up (needs PostgreSQL, Redis,
+# nginx; deploy/README.md). Not part of `make test`. Soak: .venv/bin/python -m benchmarks.load --soak-minutes 10
+load: train
+	.venv/bin/python -m benchmarks.load
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -97,7 +97,9 @@ def erase_requested(sessions: sessionmaker, tracker_engine: Engine, now: Optiona
     now = now or utc_now()
     done = 0
     with transaction(sessions) as session:
-        due = session.scalars(select(ErasureRequest).where(ErasureRequest.requested_at <= now - TURN_GRACE)).all()
+        # Several web app replicas may run this at once: each takes the requests no other one holds.
+        due = session.scalars(select(ErasureRequest).where(ErasureRequest.requested_at <= now - TURN_GRACE)
+                              .with_for_update(skip_locked=True)).all()
         for request in due:
             erase_tracker(tracker_engine, request.sender_id, until=request.requested_at + TURN_GRACE)
             session.delete(request)

@@ -39,7 +39,8 @@ stop_all() {
   wait 2>/dev/null || true
   echo "Wegwijs stopped."
 }
-trap stop_all EXIT INT TERM
+trap stop_all EXIT
+trap 'exit 130' INT TERM  # Ctrl-C: stop everything (the EXIT trap) without "stopped unexpectedly"
 
 SANIC_HOST=127.0.0.1 "$PY" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" \
   --logging-config_file logging.yml >var/log/actions.log 2>&1 &

@@ -1,0 +1,1 @@
+"""The production (scale-out) set-up: see deploy/README.md."""
