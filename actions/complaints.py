@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.handoff import LISTEN, language_of
+from actions.handoff import LISTEN, hand_over, language_of
 from actions.services import sessions, settings
 from bot.cases import parse_past_date
 from bot.complaints import (
@@ -26,6 +26,7 @@ from bot.complaints import (
     file_complaint,
     look_up_status,
     objection_deadline,
+    overdue,
     owned_here,
     parse_code,
     parse_contact,
@@ -315,6 +316,7 @@ class ActionShowComplaintStatus(Action):
         reference = tracker.get_slot("complaint_reference")
         if not reference:
             return clear
+        late = False
         try:
             with transaction(sessions()) as session:
                 found = look_up_status(session, settings().secret_key, tracker.sender_id, reference,
@@ -326,9 +328,13 @@ class ActionShowComplaintStatus(Action):
                     dispatcher.utter_message(response="utter_complaint_not_found")
                 else:
                     _tell_status(dispatcher, "utter_complaint_status", found.complaint)
+                    late = overdue(found.complaint)
         except SQLAlchemyError:
             logger.exception("Complaint status lookup failed")
             dispatcher.utter_message(response="utter_complaint_service_unavailable")
+            return clear
+        if found.complaint is not None and late:  # past the term and still not answered: a person follows up
+            return clear + await hand_over(dispatcher, tracker, "complaint_overdue")
         return clear
 
 

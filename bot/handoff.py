@@ -18,7 +18,9 @@ from bot.cases import ascii_digits, find_case
 from bot.models import OPEN_HANDOFF_STATUSES, AuditEntry, Handoff, Staff, StaffMessage, utc_now
 
 # Why a conversation reached a person.
-HANDOFF_REASONS = ("asked", "not_understood", "verification_locked", "distress", "service_down")
+HANDOFF_REASONS = (
+    "asked", "not_understood", "verification_locked", "distress", "service_down", "complaint_overdue",
+)
 OUTCOMES = ("answered", "called_back", "referred", "no_reply", "other")
 MAX_STAFF_MESSAGE_LENGTH = 4000
 WHATSAPP_WINDOW = dt.timedelta(hours=24)  # WhatsApp accepts free-text replies only this long

@@ -114,3 +114,29 @@ def test_other_bodies_and_decisions_are_referred_and_recorded(servers, catalogue
     with sqlite3.connect(servers.directory / "wegwijs.db") as db:
         kinds = db.execute("SELECT kind, body FROM complaints WHERE kind = 'referral' ORDER BY id").fetchall()
     assert kinds == [("referral", "coa"), ("referral", "objection")]
+
+
+def test_over_rasas_rest_channel_from_complaint_to_the_answer(servers, catalogue):
+    """The same path for an integration on the REST channel: it cannot be told unasked, so the newcomer
+    asks for the status and gets the staff's answer."""
+    from bot.client import send
+
+    sender = "rest-complainant"
+
+    def say(text):
+        return "\n\n".join(m.get("text", "") for m in send(servers.rasa_url, sender, text))
+
+    say("I want to file a complaint about the municipality")
+    for step in ('/choose{"complaint_kind":"treatment"}', '/choose{"complaint_body":"municipality"}',
+                 '/choose{"complaint_theme":"waiting"}', "Nobody answered my three e-mails since May.", "May 2026",
+                 "An answer to my question", '/choose{"complaint_contact":"chat"}'):
+        say(step)
+    filed = say('/choose{"complaint_review":"send"}')
+    reference = re.search(r"KL-\d{4}-[2-9A-HJ-NP-Z]{6}", filed).group(0)
+    coco = ConsoleClient(servers, "coco")
+    complaint_id = int(re.search(r'/console/complaints/(\d+)">' + reference, coco.get("/complaints")).group(1))
+    coco.post(f"/complaints/{complaint_id}/status", status="answered", answer="Your contact person calls you today.")
+    status = say(f"how is my complaint {reference} going?")
+    assert render(catalogue, "utter_complaint_status", reference=reference,
+                  status=["label_complaint_status_answered"]) in status
+    assert "Your contact person calls you today." in status

@@ -128,3 +128,21 @@ def test_rate_limits_say_slow_down_and_drop_nothing(tmp_path, model_path):
     finally:
         servers.stop()
         telegram.stop()
+
+
+def test_staff_can_erase_a_conversation_from_the_console(running):
+    from tests.support.people import ConsoleClient, add_staff
+
+    add_staff(running, [("coco", "Coco Coordinator", "coordinator")])
+    user = WebUser(running)
+    user.say("I want to talk to a real person")
+    sender = "web-" + user.session.split(".")[0]
+    coco = ConsoleClient(running, "coco")
+    refused = coco.post("/conversation/erase", sender=sender)  # the box not ticked: nothing happens
+    assert "Tick the box" in refused.text and user.history()["messages"]
+    erased = coco.post("/conversation/erase", sender=sender, confirm="yes")
+    assert "Erased:" in erased.text
+    assert user.history()["messages"] == []
+    with sqlite3.connect(running.directory / "wegwijs.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM handoffs").fetchone() == (0,)
+        assert db.execute("SELECT detail FROM audit_log WHERE action = 'erase'").fetchone() == ("by staff",)

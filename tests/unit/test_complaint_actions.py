@@ -169,3 +169,20 @@ def test_a_form_stopped_half_way_sends_nothing(action_database):
     assert responses == ["utter_complaint_stopped"]
     with transaction(action_database) as session:
         assert session.query(Complaint).count() == 0
+
+
+def test_asking_about_a_complaint_past_its_term_brings_in_a_person(action_database, monkeypatch):
+    from actions import handoff as handoff_actions
+    from bot.models import Handoff
+    from tests.unit.test_handoff_actions import WEDNESDAY_NOON
+
+    monkeypatch.setattr(handoff_actions, "current_time", lambda: WEDNESDAY_NOON)
+    with transaction(action_database) as session:
+        complaint, _ = file_complaint(session, settings().secret_key, ComplaintDraft(
+            "sender-1", "webchat", "en", "waiting", "Nobody answered my emails.", "May", "An answer", "chat"))
+        complaint.created_at -= dt.timedelta(weeks=7)
+        reference = complaint.reference
+    responses, _, _ = run(ActionShowComplaintStatus(), tracker({"complaint_reference": reference}))
+    assert responses == ["utter_complaint_status", "utter_handoff_colleague"]
+    with transaction(action_database) as session:
+        assert session.scalars(select(Handoff.reason)).one() == "complaint_overdue"
