@@ -47,29 +47,16 @@ SANIC_HOST=127.0.0.1 "$PY" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" 
 pids+=($!)
 "$PY" -m bot serve >var/log/web.log 2>&1 &
 pids+=($!)
-(while sleep 86400; do "$PY" -m bot retention run; done) >>var/log/retention.log 2>&1 &
+retention_every_day >>var/log/retention.log 2>&1 &
 pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
   --interface 127.0.0.1 --port "$RASA_PORT" --enable-api --auth-token="$WEGWIJS_RASA_TOKEN" \
   --cors "${WEGWIJS_WIDGET_ORIGINS:-*}" --logging-config-file logging.yml >var/log/rasa.log 2>&1 &
 pids+=($!)
 
-wait_for() {  # name url
-  for _ in $(seq 1 120); do
-    if "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$2" 2>/dev/null; then
-      return 0
-    fi
-    for pid in "${pids[@]}"; do
-      kill -0 "$pid" 2>/dev/null || { echo "$1 did not start: see var/log/" >&2; exit 1; }
-    done
-    sleep 1
-  done
-  echo "$1 did not answer in time: see var/log/" >&2
-  exit 1
-}
-wait_for "The action server" "http://127.0.0.1:$ACTIONS_PORT/health"
-wait_for "The web app" "http://127.0.0.1:$WEB_PORT/health"
-wait_for "The Rasa server" "http://127.0.0.1:$RASA_PORT/"
+wait_for "The action server" "http://127.0.0.1:$ACTIONS_PORT/health" var/log/
+wait_for "The web app" "http://127.0.0.1:$WEB_PORT/health" var/log/
+wait_for "The Rasa server" "http://127.0.0.1:$RASA_PORT/" var/log/
 
 cat <<MSG
 

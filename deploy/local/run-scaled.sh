@@ -113,8 +113,7 @@ for i in $(seq 1 "$SCALE"); do
 done
 "$PY" -m bot serve >var/log/scaled/web.log 2>&1 &
 pids+=($!)
-(trap 'kill $! 2>/dev/null; exit 0' TERM INT
- while true; do sleep 86400 & wait $!; "$PY" -m bot retention run; done) >>var/log/scaled/retention.log 2>&1 &
+retention_every_day >>var/log/scaled/retention.log 2>&1 &
 pids+=($!)
 for i in $(seq 1 "$SCALE"); do
   "$VENV/bin/rasa" run --model "$MODEL" --endpoints deploy/endpoints.yml --credentials credentials.yml \
@@ -126,25 +125,12 @@ done
   >var/log/scaled/nginx.log 2>&1 &
 pids+=($!)
 
-wait_for() {  # name url
-  for _ in $(seq 1 240); do
-    if "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$2" 2>/dev/null; then
-      return 0
-    fi
-    for pid in "${pids[@]}"; do
-      kill -0 "$pid" 2>/dev/null || { echo "$1 did not start (or another process stopped): see var/log/scaled/" >&2; exit 1; }
-    done
-    sleep 1
-  done
-  echo "$1 did not answer in time: see var/log/scaled/" >&2
-  exit 1
-}
-for i in $(seq 1 "$SCALE"); do wait_for "Action server $i" "http://127.0.0.1:$((ACTIONS_BASE_PORT + i))/health"; done
-wait_for "The web app" "http://$WEGWIJS_WEB_HOST:$WEGWIJS_WEB_PORT/health"
-for i in $(seq 1 "$SCALE"); do wait_for "Rasa server $i" "http://127.0.0.1:$((RASA_BASE_PORT + i))/"; done
-wait_for "nginx (public)" "http://$PUBLIC_LISTEN/"
-wait_for "nginx (action servers)" "http://127.0.0.1:$ACTIONS_LB_PORT/health"
-wait_for "nginx (Rasa API)" "http://127.0.0.1:$RASA_API_PORT/"
+for i in $(seq 1 "$SCALE"); do wait_for "Action server $i" "http://127.0.0.1:$((ACTIONS_BASE_PORT + i))/health" var/log/scaled/; done
+wait_for "The web app" "http://$WEGWIJS_WEB_HOST:$WEGWIJS_WEB_PORT/health" var/log/scaled/
+for i in $(seq 1 "$SCALE"); do wait_for "Rasa server $i" "http://127.0.0.1:$((RASA_BASE_PORT + i))/" var/log/scaled/; done
+wait_for "nginx (public)" "http://$PUBLIC_LISTEN/" var/log/scaled/
+wait_for "nginx (action servers)" "http://127.0.0.1:$ACTIONS_LB_PORT/health" var/log/scaled/
+wait_for "nginx (Rasa API)" "http://127.0.0.1:$RASA_API_PORT/" var/log/scaled/
 
 cat <<MSG
 
