@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.dialogue import opening_arguments
 from tests.integration import test_telegram as telegram_test
 from tests.integration import test_whatsapp as whatsapp_test
+from tests.integration.test_whatsapp import chat_app_settings
 from tests.support.fake_apis import FakeGraph, FakeTelegram
 from tests.support.people import WebUser, wait_until
 from tests.support.servers import Servers
@@ -44,14 +45,7 @@ def channels(tmp_path_factory, model_path):
         tmp_path_factory.mktemp("channels"),
         extra_env={
             "WEGWIJS_OFFICE_HOURS": OFFICE_HOURS,
-            "WEGWIJS_TELEGRAM_TOKEN": telegram_test.TOKEN,
-            "WEGWIJS_TELEGRAM_SECRET": telegram_test.SECRET,
-            "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
-            "WEGWIJS_WHATSAPP_TOKEN": whatsapp_test.TOKEN,
-            "WEGWIJS_WHATSAPP_APP_SECRET": whatsapp_test.APP_SECRET,
-            "WEGWIJS_WHATSAPP_VERIFY_TOKEN": whatsapp_test.VERIFY,
-            "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": whatsapp_test.PHONE_ID,
-            "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
+            **chat_app_settings(telegram, graph),
         },
     ).start()
     yield servers, telegram, graph

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from bot.content import _PLACEHOLDER_RE, Catalogue
 from tests.integration import test_telegram as telegram_test
 from tests.integration import test_whatsapp as whatsapp_test
+from tests.integration.test_whatsapp import chat_app_settings
 from tests.support.fake_apis import FakeGraph, FakeTelegram
 from tests.support.people import ConsoleClient, WebUser, add_staff
 from tests.support.servers import Servers
@@ -67,14 +68,7 @@ def world(tmp_path_factory, model_path):
             # Fuzzing sends far more than a person would: the rate limits are not under test here.
             "WEGWIJS_RATE_LIMIT_PER_SENDER": "100000",
             "WEGWIJS_RATE_LIMIT_PER_IP": "100000",
-            "WEGWIJS_TELEGRAM_TOKEN": telegram_test.TOKEN,
-            "WEGWIJS_TELEGRAM_SECRET": telegram_test.SECRET,
-            "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
-            "WEGWIJS_WHATSAPP_TOKEN": whatsapp_test.TOKEN,
-            "WEGWIJS_WHATSAPP_APP_SECRET": whatsapp_test.APP_SECRET,
-            "WEGWIJS_WHATSAPP_VERIFY_TOKEN": whatsapp_test.VERIFY,
-            "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": whatsapp_test.PHONE_ID,
-            "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
+            **chat_app_settings(telegram, graph),
         },
     ).start()
     add_staff(servers)

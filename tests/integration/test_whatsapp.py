@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.support.fake_apis import FakeGraph
+from tests.support.fake_apis import FakeGraph, FakeTelegram
 from tests.support.people import ConsoleClient, add_staff, newest_handoff, wait_until
 from tests.support.servers import Servers
 
@@ -31,6 +31,19 @@ def whatsapp(tmp_path_factory, model_path):
     yield graph, servers
     servers.stop()
     graph.stop()
+
+
+def chat_app_settings(telegram: FakeTelegram, graph: FakeGraph) -> dict:
+    """The settings that point both chat-app channels at their local fake APIs."""
+    from tests.integration.test_telegram import SECRET as TELEGRAM_SECRET, TOKEN as TELEGRAM_TOKEN
+
+    return {
+        "WEGWIJS_TELEGRAM_TOKEN": TELEGRAM_TOKEN, "WEGWIJS_TELEGRAM_SECRET": TELEGRAM_SECRET,
+        "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
+        "WEGWIJS_WHATSAPP_TOKEN": TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": APP_SECRET,
+        "WEGWIJS_WHATSAPP_VERIFY_TOKEN": VERIFY, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
+        "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
+    }
 
 
 def webhook(servers):
