@@ -4,7 +4,6 @@ the status check, and announcing staff's status changes. Thin: bot/complaints.py
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 from functools import lru_cache
@@ -66,8 +65,8 @@ def button_choice(question: str, slot: str, text: str, language: str) -> Optiona
     for entry_language in (language, "en"):
         entry = _catalogue().get(question, entry_language)
         for button in entry.buttons if entry else ():
-            if button.title.casefold() == typed and "{" in button.payload:
-                return json.loads(button.payload[button.payload.index("{"):]).get(slot)
+            if button.title.casefold() == typed:
+                return button.entities.get(slot)
     return None
 
 

@@ -29,7 +29,7 @@ from bot.handoff import (
     request_handoff,
     save_callback_phone,
 )
-from bot.language import SUPPORTED_LANGUAGES
+from bot.conversation_language import reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,7 @@ def handoff_reason(tracker: Tracker) -> str:
 
 def language_of(tracker: Tracker) -> str:
     """The conversation's reply language (or the best guess, or the default)."""
-    for slot in ("language", "language_guess"):
-        if tracker.get_slot(slot) in SUPPORTED_LANGUAGES:
-            return tracker.get_slot(slot)
-    return settings().default_language
+    return reply_language(tracker.slots, settings().default_language)
 
 
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[Dict[Text, Any]]:

@@ -43,6 +43,11 @@ class Button:
     title: str
     payload: str
 
+    @property
+    def entities(self) -> Dict[str, Any]:
+        """The entities a payload carries: '/choose{"complaint_kind":"decision"}' -> {"complaint_kind": ...}."""
+        return json.loads(self.payload[self.payload.index("{"):]) if "{" in self.payload else {}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -288,8 +293,7 @@ def widget_texts(catalogue: Catalogue, language: str) -> Dict[str, Any]:
     names = [n for n in catalogue.entries.get(REFERENCE_LANGUAGE, {}) if n.startswith(WIDGET_LABEL_PREFIX)]
     menu = {}
     for button in catalogue.get(LANGUAGE_MENU_RESPONSE, REFERENCE_LANGUAGE).buttons:
-        entities = json.loads(button.payload[button.payload.index("{"):])  # /change_language{"requested_language":"ar"}
-        menu[entities["requested_language"]] = button.title
+        menu[button.entities["requested_language"]] = button.title
     return {
         "language": language,
         "direction": text_direction(language),

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, func, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, func, inspect, select
 from sqlalchemy.engine import Engine
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -76,11 +76,13 @@ class Transcripts:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._table_seen = False
 
     def _exists(self) -> bool:
-        from sqlalchemy import inspect
-
-        return inspect(self.engine).has_table("events")
+        """Rasa creates the table at its first start; once there it stays (asked until then, not after)."""
+        if not self._table_seen:
+            self._table_seen = inspect(self.engine).has_table("events")
+        return self._table_seen
 
     def transcript(self, sender_id: str, limit: int = 1000) -> List[Line]:
         """The conversation's messages in order (the newest `limit` lines)."""

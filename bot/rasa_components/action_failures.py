@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import Settings
 from bot.db import sessions_for, transaction
 from bot.handoff import HandoffRequest, request_handoff
-from bot.language import SUPPORTED_LANGUAGES
+from bot.conversation_language import reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ def _events_this_turn(tracker: Any) -> List[Event]:
 
 def _queue_handoff(tracker: Any) -> bool:
     """Stores a handoff for this conversation; False when the database cannot be reached either."""
-    language = next((tracker.get_slot(s) for s in ("language", "language_guess")
-                     if tracker.get_slot(s) in SUPPORTED_LANGUAGES), _settings().default_language)
+    language = reply_language(tracker.current_slot_values(), _settings().default_language)
     try:
         with transaction(_sessions()) as session:
             request_handoff(session, HandoffRequest(tracker.sender_id, tracker.get_latest_input_channel() or "unknown",
