@@ -1,31 +1,20 @@
 """One table of conversation cases, run through every channel's adapter: Rasa's REST channel, the web chat
 channel (the widget's), Telegram and WhatsApp (their APIs played by local servers). Each channel must
 deliver the same texts and the same buttons (compared by payload: WhatsApp shortens titles)."""
-import datetime as dt
 import uuid
 
 import pytest
 
 from bot.client import send as rest_send
-from bot.config import Settings
-from bot.dialogue import opening_arguments
 from tests.integration import test_telegram as telegram_test
 from tests.integration import test_whatsapp as whatsapp_test
 from tests.integration.test_whatsapp import chat_app_settings
 from tests.support.fake_apis import FakeGraph, FakeTelegram
-from tests.support.people import WebUser, wait_until
+from tests.support.people import WebUser, handoff_reply, wait_until
 from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow
 OFFICE_HOURS = "mon-sun 00:00-23:59"
-
-
-def handoff_reply():
-    hours = Settings.from_env({"WEGWIJS_OFFICE_HOURS": OFFICE_HOURS}).office_hours_schedule()
-    now = dt.datetime.now(dt.timezone.utc)
-    if hours.is_open(now):
-        return ("utter_handoff_colleague", {"minutes": "60"})
-    return ("utter_handoff_after_hours", opening_arguments(hours.next_opening(now)))
 
 
 # (what the newcomer writes, its language, the responses expected with their arguments)
@@ -33,7 +22,7 @@ CASES = [
     ("Hallo, goedemorgen!", "nl", [("utter_greet", {})]),
     ("How long do I have to finish my integration?", "en", [("utter_ask_law", {"intent": "ask_deadline"})]),
     ("هل انا ملزم بالاندماج", "ar", [("utter_obligation", {})]),
-    ("I want to talk to a real person", "en", [handoff_reply()]),
+    ("I want to talk to a real person", "en", [handoff_reply(OFFICE_HOURS)]),
 ]
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.integration.test_telegram import SECRET, TOKEN, messages_to, new_chat, post, text_update
+from tests.integration.test_telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
 from tests.support.databases import allow_connections, postgres_database
 from tests.support.fake_apis import FakeTelegram
 from tests.support.people import WebUser, wait_until
@@ -38,9 +38,7 @@ def outage(tmp_path_factory, model_path):
     telegram = FakeTelegram(TOKEN).start()
     with postgres_database() as tracker_url:
         servers = Servers(tmp_path_factory.mktemp("outage"), extra_env={
-            "WEGWIJS_TRACKER_STORE_URL": tracker_url, "WEGWIJS_TELEGRAM_TOKEN": TOKEN,
-            "WEGWIJS_TELEGRAM_SECRET": SECRET, "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
-        }).start()
+            "WEGWIJS_TRACKER_STORE_URL": tracker_url, **telegram_settings(telegram)}).start()
         yield servers, telegram, tracker_url
         servers.stop()
         allow_connections(tracker_url, True)
@@ -112,8 +110,7 @@ def test_forget_me_erases_the_conversation_after_confirmation(running, catalogue
 def test_rate_limits_say_slow_down_and_drop_nothing(tmp_path, model_path):
     telegram = FakeTelegram(TOKEN).start()
     servers = Servers(tmp_path, extra_env={
-        "WEGWIJS_RATE_LIMIT_PER_SENDER": "3", "WEGWIJS_TELEGRAM_TOKEN": TOKEN, "WEGWIJS_TELEGRAM_SECRET": SECRET,
-        "WEGWIJS_TELEGRAM_API_URL": telegram.api_url}).start()
+        "WEGWIJS_RATE_LIMIT_PER_SENDER": "3", **telegram_settings(telegram)}).start()
     try:
         user = WebUser(servers)
         for _ in range(3):

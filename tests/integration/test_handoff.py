@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.test_telegram import SECRET, TOKEN, messages_to, new_chat, post, text_update
+from tests.integration.test_telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
 from tests.support.fake_apis import FakeTelegram
 from tests.support.people import (
     PASSWORD,
@@ -31,9 +31,7 @@ def world(tmp_path_factory, model_path):
     servers = Servers(
         tmp_path_factory.mktemp("handoff"),
         extra_env={
-            "WEGWIJS_TELEGRAM_TOKEN": TOKEN,
-            "WEGWIJS_TELEGRAM_SECRET": SECRET,
-            "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
+            **telegram_settings(telegram),
             "WEGWIJS_OFFICE_HOURS": OFFICE_HOURS,
         },
     ).start()

@@ -16,16 +16,17 @@ TOKEN = "123456:TEST-token"
 SECRET = "s3cret-for-tests"
 
 
+def telegram_settings(fake: FakeTelegram) -> dict:
+    """The settings that turn the Telegram channel on, pointed at the local fake Bot API."""
+    return {"WEGWIJS_TELEGRAM_TOKEN": TOKEN, "WEGWIJS_TELEGRAM_SECRET": SECRET, "WEGWIJS_TELEGRAM_API_URL": fake.api_url}
+
+
 @pytest.fixture(scope="module")
 def telegram(tmp_path_factory, model_path):
     fake = FakeTelegram(TOKEN).start()
     servers = Servers(
         tmp_path_factory.mktemp("telegram"),
-        extra_env={
-            "WEGWIJS_TELEGRAM_TOKEN": TOKEN,
-            "WEGWIJS_TELEGRAM_SECRET": SECRET,
-            "WEGWIJS_TELEGRAM_API_URL": fake.api_url,
-        },
+        extra_env=telegram_settings(fake),
     ).start()
     yield fake, servers
     servers.stop()
@@ -140,10 +141,7 @@ def test_long_polling_passes_updates_to_the_assistant(telegram, catalogue):
     fake, servers = telegram
     chat = new_chat()
     fake.updates.append(text_update(chat, "Good morning!", language="en"))
-    settings = Settings.from_env({
-        "WEGWIJS_TELEGRAM_TOKEN": TOKEN, "WEGWIJS_TELEGRAM_SECRET": SECRET,
-        "WEGWIJS_TELEGRAM_API_URL": fake.api_url, "WEGWIJS_RASA_URL": servers.rasa_url,
-    })
+    settings = Settings.from_env({**telegram_settings(fake), "WEGWIJS_RASA_URL": servers.rasa_url})
     stop = asyncio.Event()
     loop = asyncio.new_event_loop()
     worker = threading.Thread(target=lambda: loop.run_until_complete(poll(settings, stop, timeout=1)))

@@ -35,11 +35,10 @@ def whatsapp(tmp_path_factory, model_path):
 
 def chat_app_settings(telegram: FakeTelegram, graph: FakeGraph) -> dict:
     """The settings that point both chat-app channels at their local fake APIs."""
-    from tests.integration.test_telegram import SECRET as TELEGRAM_SECRET, TOKEN as TELEGRAM_TOKEN
+    from tests.integration.test_telegram import telegram_settings
 
     return {
-        "WEGWIJS_TELEGRAM_TOKEN": TELEGRAM_TOKEN, "WEGWIJS_TELEGRAM_SECRET": TELEGRAM_SECRET,
-        "WEGWIJS_TELEGRAM_API_URL": telegram.api_url,
+        **telegram_settings(telegram),
         "WEGWIJS_WHATSAPP_TOKEN": TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": APP_SECRET,
         "WEGWIJS_WHATSAPP_VERIFY_TOKEN": VERIFY, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
         "WEGWIJS_WHATSAPP_API_URL": graph.api_url,

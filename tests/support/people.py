@@ -86,10 +86,16 @@ def wait_until(check: Callable[[], T], timeout: float = 20) -> T:
     raise AssertionError("condition not met in time")
 
 
-def handoff_text(catalogue, language: str, office_hours: str = Settings().office_hours) -> str:
-    """What a newcomer is told when a handoff is stored now: a colleague answers soon, or when they are back."""
+def handoff_reply(office_hours: str = Settings().office_hours) -> tuple:
+    """(response, arguments) a newcomer is told when a handoff is stored now: a colleague answers soon, or
+    when they are back."""
     hours = Settings.from_env({"WEGWIJS_OFFICE_HOURS": office_hours}).office_hours_schedule()
     now = dt.datetime.now(dt.timezone.utc)
     if hours.is_open(now):
-        return catalogue.render("utter_handoff_colleague", language, {"minutes": "60"}).text
-    return catalogue.render("utter_handoff_after_hours", language, opening_arguments(hours.next_opening(now))).text
+        return "utter_handoff_colleague", {"minutes": "60"}
+    return "utter_handoff_after_hours", opening_arguments(hours.next_opening(now))
+
+
+def handoff_text(catalogue, language: str, office_hours: str = Settings().office_hours) -> str:
+    response, arguments = handoff_reply(office_hours)
+    return catalogue.render(response, language, arguments).text
