@@ -1,5 +1,5 @@
 # Wegwijs: `make run` to try the assistant, `make test` to run every test.
-.PHONY: run test setup train chat evaluate benchmark load clean
+.PHONY: run test lint setup train chat evaluate benchmark load clean
 
 run:
 	bash scripts/run.sh
@@ -30,3 +30,7 @@ load: train
 
 clean:
 	rm -rf models var results .pytest_cache
+
+# Ruff (pinned in requirements.txt, configured in pyproject.toml); CI runs it before the tests.
+lint: setup
+	.venv/bin/ruff check .

@@ -1,4 +1,4 @@
 """Custom actions (rasa_sdk). Importing them makes every logger of the action server redact personal data."""
-from bot.log_redaction import protect_everything
+from bot.privacy.log_redaction import protect_everything
 
 protect_everything()

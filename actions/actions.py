@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_over
-from bot.conversation_language import REQUESTED_LANGUAGE_ENTITY
-from bot.dialogue import answer_by_law, misunderstanding_reply
-from bot.language import SUPPORTED_LANGUAGES
+from bot.dialogue.replies import answer_by_law, misunderstanding_reply
+from bot.language.detection import SUPPORTED_LANGUAGES
+from bot.language.reply_language import REQUESTED_LANGUAGE_ENTITY
 
 
 def _latest_entity(tracker: Tracker, entity: str) -> Optional[str]:

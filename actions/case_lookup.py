@@ -15,7 +15,7 @@ from actions.handoff import hand_over
 from actions.services import VERIFIED_SLOT, sessions, settings, verified_case
 from bot.cases import find_case, parse_case_number, parse_date_of_birth, summarise, verify
 from bot.db import transaction
-from bot.dialogue import case_status_replies
+from bot.dialogue.replies import case_status_replies
 from bot.models import utc_now
 
 logger = logging.getLogger(__name__)

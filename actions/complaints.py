@@ -1,5 +1,5 @@
 """Complaints: the complaint form (the right way first, then the story, a summary to check, the reference),
-the status check, and announcing staff's status changes. Thin: bot/complaints.py decides.
+the status check, and announcing staff's status changes. Thin: bot/complaints/register.py decides.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.handoff import LISTEN, hand_over, language_of
 from actions.services import sessions, settings
 from bot.cases import parse_past_date
-from bot.complaints import (
+from bot.complaints.register import (
     TEXT_LIMITS,
     ComplaintDraft,
     bodies,
@@ -34,7 +34,7 @@ from bot.complaints import (
     record_referral,
     text_problem,
 )
-from bot.content import Catalogue
+from bot.content.catalogue import Catalogue
 from bot.db import transaction
 from bot.models import utc_now
 
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 COMPLAINT_SLOTS = ("complaint_kind", "decision_date", "complaint_body", "complaint_theme", "complaint_what",
                    "complaint_when", "complaint_wish", "complaint_contact", "complaint_review")
 STATUS_SLOTS = ("complaint_reference", "complaint_code")
-# The complaint's story: slot -> the field of bot.complaints (and its limits).
+# The complaint's story: slot -> the field of bot.complaints.register (and its limits).
 STORY_SLOTS = {"complaint_what": "what", "complaint_when": "happened_when", "complaint_wish": "wish"}
 # Complaints about other bodies: their own address or form (the answer names them explicitly).
 REFERRAL_ANSWERS = {"duo": "utter_complaint_refer_duo", "school": "utter_complaint_refer_school",

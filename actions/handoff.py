@@ -17,19 +17,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import sessions, settings, verified_case
 from bot.db import transaction
-from bot.dialogue import handoff_replies
-from bot.handoff import (
+from bot.dialogue.replies import handoff_replies
+from bot.handoff.workflow import (
     HANDOFF_REASONS,
     HandoffRequest,
     latest_handoff,
     mark_relayed,
     open_handoff,
-    parse_phone_number,
     pending_messages,
     request_handoff,
     save_callback_phone,
 )
-from bot.conversation_language import reply_language
+from bot.language.reply_language import reply_language
+from bot.patterns import parse_phone_number
 
 logger = logging.getLogger(__name__)
 

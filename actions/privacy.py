@@ -11,13 +11,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import sessions, settings
 from bot.db import transaction
-from bot.privacy import request_erasure
+from bot.privacy.erasure import request_erasure
 
 logger = logging.getLogger(__name__)
 
 
 class ActionEraseMyData(Action):
-    """Erases handoffs, complaints and notes now, and the messages right after this turn (bot/privacy.py)."""
+    """Erases handoffs, complaints and notes now, and the messages right after this turn (bot/privacy/erasure.py)."""
 
     def name(self) -> Text:
         return "action_erase_my_data"

@@ -6,9 +6,9 @@
 Each simulated user has conversations of 4-6 held-out messages (tests/data/nlu_heldout/) in one of the
 eight languages, a new sender per conversation, through the REST channel (`/webhooks/rest/webhook`):
 
-- `one`: the one-machine set-up (tests/support/servers.py: one Rasa server, one action server, the web app,
+- `one`: the one-machine set-up (bot/devservers/local.py: one Rasa server, one action server, the web app,
   SQLite), spoken to directly;
-- `scaled`: the scale-out set-up (tests/support/scaled.py: 2 Rasa servers and 2 action servers behind
+- `scaled`: the scale-out set-up (bot/devservers/scaled.py: 2 Rasa servers and 2 action servers behind
   nginx, the web app, PostgreSQL, Redis; deploy/README.md), spoken to through nginx's public port. Needs
   PostgreSQL on 127.0.0.1:5432 (a database of its own, dropped afterwards), Redis on 127.0.0.1:6379 (db 9,
   flushed) and nginx.
@@ -46,7 +46,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import aiohttp
 
 from bot.config import PROJECT_ROOT
-from bot.training_data import read_examples
+from bot.nlu.training_data import read_examples
 
 HELD_OUT = PROJECT_ROOT / "tests" / "data" / "nlu_heldout"
 LIFTED_LIMITS = {"WEGWIJS_RATE_LIMIT_PER_IP": "1000000", "WEGWIJS_RATE_LIMIT_PER_SENDER": "1000000"}
@@ -244,7 +244,7 @@ class SetUp:
 
 
 def start_one(directory: Path) -> SetUp:
-    from tests.support.servers import Servers
+    from bot.devservers import Servers
 
     servers = Servers(directory, extra_env=dict(LIFTED_LIMITS)).start()
     processes = [Process(_role(p.pid), p.pid) for p in servers.processes]
@@ -253,8 +253,8 @@ def start_one(directory: Path) -> SetUp:
 
 
 def start_scaled(directory: Path, stack: ExitStack, scale: int) -> SetUp:
-    from tests.support.databases import postgres_database
-    from tests.support.scaled import ScaledServers, nginx_path, redis_client
+    from bot.devservers.databases import postgres_database
+    from bot.devservers.scaled import ScaledServers, nginx_path, redis_client
 
     if nginx_path() is None:
         raise SystemExit("the scale-out set-up needs nginx (Debian: apt-get install nginx)")

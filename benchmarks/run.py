@@ -28,9 +28,9 @@ from typing import Dict, List, Optional, Sequence
 import aiohttp
 
 from bot.config import PROJECT_ROOT
-from bot.evaluation import format_table
-from bot.training_data import read_examples
-from tests.support.servers import Servers, free_port
+from bot.devservers import Servers, free_port
+from bot.nlu.evaluation import format_table
+from bot.nlu.training_data import read_examples
 
 WORK = PROJECT_ROOT / "benchmarks" / ".work"
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -172,14 +172,6 @@ def prepare_stock(scale_to: int) -> Path:
     return stock
 
 
-@dataclass
-class Assistant:
-    name: str
-    base_url: str
-    rasa_pid: int
-    other_pids: List[int]
-
-
 def start_stock(stock: Path, model: Path) -> subprocess.Popen:
     port = free_port()
     process = subprocess.Popen(
@@ -260,8 +252,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     servers.directory.mkdir(parents=True)
     servers.start()
     try:
-        subprocess.run([sys.executable, "-m", "bot", "cases", "import", str(PROJECT_ROOT / "data" / "demo" / "cases.csv")],
-                       cwd=PROJECT_ROOT, env=servers.env(), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "cases", "import", str(PROJECT_ROOT / "data" / "demo" / "cases.csv")],
+            cwd=PROJECT_ROOT, env=servers.env(), check=True, stdout=subprocess.DEVNULL,
+        )
         rasa_pid, *others = [p.pid for p in reversed(servers.processes)]
         results["wegwijs"] = measure(servers.rasa_url, rasa_pid, traffic, seconds)
         results["wegwijs"]["other_rss_mb"] = sum(rss_mb(pid) for pid in others)

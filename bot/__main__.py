@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.config import PROJECT_ROOT, Settings, SettingsError
+from bot.models import STAFF_ROLES
 
 
 def _detector(settings: Settings):
     """A detector trained on the NLU data, exactly as the Rasa component trains it."""
-    from bot.language import LanguageDetector, NgramModel
-    from bot.training_data import read_examples
+    from bot.language.detection import LanguageDetector, NgramModel
+    from bot.nlu.training_data import read_examples
 
     examples = read_examples([settings.nlu_data_dir])
     return LanguageDetector(NgramModel.train((e.text, e.language) for e in examples))
@@ -35,7 +36,7 @@ def cmd_language_detect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_language_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import evaluate_language_detection, format_language_report
+    from bot.nlu.evaluation import evaluate_language_detection, format_language_report
 
     report = evaluate_language_detection(_detector(settings), Path(args.data))
     print(format_language_report(report))
@@ -43,7 +44,7 @@ def cmd_language_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_content_status(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.content import Catalogue, content_status
+    from bot.content.catalogue import Catalogue, content_status
 
     statuses = content_status(Catalogue.load(settings.content_dir), settings.content_max_age_days)
     print(f"{'language':<10}{'entries':>8}{'missing':>9}{'unreviewed':>12}{'out of date':>13}")
@@ -106,8 +107,8 @@ def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
+    from bot.console.accounts import StaffError, create_staff
     from bot.db import sessions_for, transaction
-    from bot.staff import StaffError, create_staff
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -128,7 +129,7 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import make_engine, sessions_for
-    from bot.privacy import RetentionPeriods, apply_retention
+    from bot.privacy.erasure import RetentionPeriods, apply_retention
 
     periods = RetentionPeriods(settings.retention_conversation_days, settings.retention_handoff_days,
                                settings.retention_complaint_days)
@@ -154,7 +155,7 @@ def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import evaluate_nlu, format_nlu_report
+    from bot.nlu.evaluation import evaluate_nlu, format_nlu_report
 
     report = evaluate_nlu(Path(args.model), Path(args.data))
     print(format_nlu_report(report))
@@ -185,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Wegwijs command line")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("serve", help="run the web app (NLG endpoint, health, staff console)").set_defaults(func=cmd_serve)
+    commands.add_parser(
+        "serve", help="run the web app (NLG endpoint, health, staff console)"
+    ).set_defaults(func=cmd_serve)
 
     language = commands.add_parser("language", help="language detection tools").add_subparsers(
         dest="language_command", required=True
@@ -214,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add = staff.add_parser("add", help="create a console account (asks for the password)")
     staff_add.add_argument("username")
     staff_add.add_argument("--name", required=True, help="full name, as on cases for contact persons")
-    staff_add.add_argument("--role", choices=("contact_person", "coordinator"), default="contact_person")
+    staff_add.add_argument("--role", choices=STAFF_ROLES, default="contact_person")
     staff_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     staff_add.set_defaults(func=cmd_staff_add)
 
@@ -264,7 +267,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from bot.log_redaction import install as redacted_logging
+    from bot.privacy.log_redaction import install as redacted_logging
 
     redacted_logging(settings.log_level)
     return args.func(args, settings)

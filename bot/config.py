@@ -1,7 +1,7 @@
 """Settings, read from `WEGWIJS_*` environment variables in this one place.
 
 Every setting has a safe local default (loopback addresses, SQLite files under `var/`), so a new user
-needs nothing but the set-up script. The README documents each variable.
+needs nothing but the set-up script. docs/operations.md documents each variable.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
-from bot.language import SUPPORTED_LANGUAGES
-from bot.channels.common import ChannelLimits
-from bot.office_hours import OfficeHours, OfficeHoursError
+from bot.handoff.office_hours import OfficeHours, OfficeHoursError
+from bot.language.detection import SUPPORTED_LANGUAGES
+from bot.limits import ChannelLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "wegwijs-development-only-not-secret"
@@ -46,7 +46,7 @@ class Settings:
     whatsapp_phone_number_id: str = ""
     whatsapp_api_url: str = "https://graph.facebook.com/v19.0"
     rasa_token: str = ""  # secret; Rasa's HTTP API token (rasa run --auth-token), used by the console
-    office_hours: str = "mon-fri 09:00-17:00"  # when colleagues answer handoffs (bot/office_hours.py)
+    office_hours: str = "mon-fri 09:00-17:00"  # when colleagues answer handoffs (bot/handoff/office_hours.py)
     time_zone: str = "Europe/Amsterdam"
     closed_days: Tuple[str, ...] = ()  # the municipality's own closing days (ISO dates), besides holidays
     handoff_reply_minutes: int = 60  # what newcomers are told: a colleague usually replies within this
@@ -101,7 +101,8 @@ class Settings:
             rate_limit_per_ip=_positive_int(env, "WEGWIJS_RATE_LIMIT_PER_IP", defaults.rate_limit_per_ip),
             retention_conversation_days=_positive_int(env, "WEGWIJS_RETENTION_CONVERSATION_DAYS",
                                                       defaults.retention_conversation_days),
-            retention_handoff_days=_positive_int(env, "WEGWIJS_RETENTION_HANDOFF_DAYS", defaults.retention_handoff_days),
+            retention_handoff_days=_positive_int(env, "WEGWIJS_RETENTION_HANDOFF_DAYS",
+                                                 defaults.retention_handoff_days),
             retention_complaint_days=_positive_int(env, "WEGWIJS_RETENTION_COMPLAINT_DAYS",
                                                    defaults.retention_complaint_days),
         )

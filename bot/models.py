@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Dict, FrozenSet, List, Mapping
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
@@ -12,6 +13,11 @@ EXAM_PARTS = ("reading", "listening", "writing", "speaking", "knm")
 PART_STATUSES = ("passed", "open", "exempt")
 LAWS = ("wi2013", "wi2021")
 ROUTES = ("b1", "onderwijs", "z", "none")
+
+
+def states_leading_to(transitions: Mapping[str, FrozenSet[str]], new_status: str) -> List[str]:
+    """The states a move to `new_status` may start from: the WHERE of a compare-and-set UPDATE."""
+    return [state for state, targets in transitions.items() if new_status in targets]
 
 
 def utc_now() -> dt.datetime:
@@ -48,13 +54,13 @@ class Case(Base):
 
 
 class VerificationAttempt(Base):
-    """One try to verify a case in a conversation; only hashes, never the case number or sender id."""
+    """One try to verify a case or a complaint code (bot/attempts.py); only hashes, never the identifiers."""
 
     __tablename__ = "verification_attempts"
 
     id = Column(Integer, primary_key=True)
     sender_hash = Column(String(64), nullable=False, index=True)
-    case_hash = Column(String(64), nullable=False, index=True)
+    subject_hash = Column(String(64), nullable=False, index=True)  # what was tried: a case, a complaint
     succeeded = Column(Boolean, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
 
@@ -62,8 +68,15 @@ class VerificationAttempt(Base):
 # --- handoffs and the staff console -----------------------------------------------------------------
 
 STAFF_ROLES = ("contact_person", "coordinator")
+# The handoff state machine, used by the moves (bot/handoff/workflow.py) and the queries alike:
 # waiting -> taken -> handed_back | closed; waiting -> closed. Handed back and closed are final.
-HANDOFF_STATUSES = ("waiting", "taken", "handed_back", "closed")
+HANDOFF_TRANSITIONS: Dict[str, FrozenSet[str]] = {
+    "waiting": frozenset({"taken", "closed"}),
+    "taken": frozenset({"handed_back", "closed"}),
+    "handed_back": frozenset(),
+    "closed": frozenset(),
+}
+HANDOFF_STATUSES = tuple(HANDOFF_TRANSITIONS)
 OPEN_HANDOFF_STATUSES = ("waiting", "taken")
 STAFF_MESSAGE_STATUSES = ("pending", "sent", "failed")
 
@@ -107,7 +120,7 @@ class Handoff(Base):
     sender_id = Column(String(255), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     language = Column(String(5), nullable=False)
-    reason = Column(String(40), nullable=False)  # HANDOFF_REASONS in bot/handoff.py
+    reason = Column(String(40), nullable=False)  # HANDOFF_REASONS in bot/handoff/workflow.py
     status = Column(String(12), nullable=False, default="waiting", index=True)
     case_number = Column(String(20))  # when the newcomer was verified
     assigned_to_id = Column(Integer, ForeignKey("staff.id"))  # none: the shared queue
@@ -177,7 +190,16 @@ class AnswerFeedback(Base):
 
 # --- complaints -----------------------------------------------------------------------------------
 
-COMPLAINT_STATUSES = ("received", "in_progress", "answered", "closed")
+# The complaint state machine (bot/complaints/register.py moves along it); a referral is "referred" and final.
+COMPLAINT_TRANSITIONS: Dict[str, FrozenSet[str]] = {
+    "received": frozenset({"in_progress", "answered", "closed"}),
+    "in_progress": frozenset({"answered", "closed"}),
+    "answered": frozenset({"in_progress", "closed"}),
+    "closed": frozenset(),
+    "referred": frozenset(),
+}
+COMPLAINT_STATUSES = tuple(COMPLAINT_TRANSITIONS)
+OPEN_COMPLAINT_STATUSES = ("received", "in_progress")
 COMPLAINT_KINDS = ("complaint", "referral")  # a referral records that the person was sent elsewhere
 
 
@@ -199,7 +221,7 @@ class Complaint(Base):
     happened_when = Column(String(200))
     wish = Column(Text)
     contact = Column(String(200))  # "chat", a phone number or an e-mail address
-    status = Column(String(12), nullable=False, index=True)  # COMPLAINT_STATUSES, or "referred"
+    status = Column(String(12), nullable=False, index=True)  # COMPLAINT_STATUSES
     public_answer = Column(Text)  # what staff tell the newcomer
     answer_pending = Column(Boolean, nullable=False, default=False)  # a status change not yet announced
     created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
@@ -207,7 +229,7 @@ class Complaint(Base):
 
 
 class ErasureRequest(Base):
-    """A newcomer asked to erase their conversation; its messages go right after their turn (bot/privacy.py)."""
+    """A newcomer asked to erase their conversation; its messages go right after their turn (bot/privacy/erasure.py)."""
 
     __tablename__ = "erasure_requests"
 

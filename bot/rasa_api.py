@@ -2,6 +2,7 @@
 messages go to the newcomer's own channel (`output_channel=latest`)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Dict, List
@@ -39,7 +40,7 @@ class RasaApi:
                     if answer.status != 200:
                         raise RasaUnavailable(f"Rasa answered {answer.status}: {_error_message(await answer.text())}")
                     return await answer.json()
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:  # aiohttp times out with asyncio's
             raise RasaUnavailable(type(error).__name__) from error
 
     def _conversation(self, sender_id: str) -> str:

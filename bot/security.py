@@ -1,6 +1,7 @@
-"""Comparing secrets (tokens, signatures, CSRF values) in constant time, never failing on odd input."""
+"""Secrets: comparing them in constant time, never failing on odd input; keyed hashes of identifiers."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 
@@ -10,3 +11,8 @@ def same_secret(given: object, expected: object) -> bool:
     if not isinstance(given, str) or not isinstance(expected, str):
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def keyed_hash(secret: str, value: str) -> str:
+    """A keyed hash (HMAC-SHA256) of an identifier, for logs and the attempts table."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()

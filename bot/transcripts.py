@@ -16,7 +16,6 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, an
 from sqlalchemy.engine import Engine
 
 FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_ACTION = "action_fallback"
 
 _metadata = MetaData()
 events_table = Table(
@@ -99,6 +98,11 @@ class Transcripts:
             rows = connection.execute(query).all()
         lines = (_line(row.type_name, row.timestamp, json.loads(row.data or "{}")) for row in reversed(rows))
         return [line for line in lines if line is not None]
+
+    def bot_answer(self, sender_id: str, timestamp: float) -> Optional[Line]:
+        """The conversation's bot answer sent at `timestamp` (a note on a wrong answer names it so)."""
+        return next((line for line in self.transcript(sender_id)
+                     if line.kind == "bot" and line.timestamp == timestamp), None)
 
     def last_user_activity(self, sender_ids: Iterable[str]) -> Dict[str, dt.datetime]:
         """When each conversation's user last wrote."""

@@ -1,5 +1,5 @@
 """The Wegwijs web application (Sanic, which Rasa already brings): the NLG endpoint, health checks, the
-website widget's script and texts, and the staff console (bot/console.py)."""
+website widget's script and texts, and the staff console (bot/console/)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +13,12 @@ from sanic.request import Request
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.console import create_console
-from bot.content import widget_texts
+from bot.content.catalogue import widget_texts
+from bot.content.nlg import LiveCatalogue, nlg_response
 from bot.db import make_engine, sessions_for
-from bot.language import SUPPORTED_LANGUAGES
-from bot.log_redaction import protect_everything
-from bot.nlg import LiveCatalogue, nlg_response
-from bot.privacy import erase_requested
+from bot.language.detection import SUPPORTED_LANGUAGES
+from bot.privacy.erasure import erase_requested
+from bot.privacy.log_redaction import protect_everything
 
 WIDGET_DIR = Path(__file__).resolve().parent / "static" / "widget"
 ERASER_PERIOD_SECONDS = 3

@@ -7,7 +7,7 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 bash scripts/train.sh
-# The application database: migrations, then the demo cases (README); both change nothing when done.
+# The application database: migrations, then the demo cases (docs/cases.md); both change nothing when done.
 "$PY" -m bot db upgrade
 "$PY" -m bot cases import data/demo/cases.csv
 # Retention (WEGWIJS_RETENTION_*): now, and every day while running (below).

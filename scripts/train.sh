@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-inputs=(config.yml domain.yml data/nlu data/rules data/stories bot/language.py bot/rasa_components)
+inputs=(config.yml domain.yml data/nlu data/rules data/stories bot/language bot/nlu bot/rasa_components)
 fingerprint="$(find "${inputs[@]}" -type f \( -name '*.yml' -o -name '*.py' \) -print0 | sort -z \
   | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 stamp="$ROOT/models/.fingerprint"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content import Catalogue
-from tests.support.servers import MODEL, Servers
+from bot.content.catalogue import Catalogue
+from bot.devservers import MODEL, Servers
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +31,7 @@ def servers(tmp_path_factory, model_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """An empty, migrated application database: every test using it runs on SQLite and on PostgreSQL."""
-    from tests.support.databases import database
+    from bot.devservers.databases import database
 
     with database(request.param, tmp_path) as url:
         yield url

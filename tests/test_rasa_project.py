@@ -9,9 +9,9 @@ import yaml
 
 from bot.channels.common import UNSUPPORTED_PAYLOAD
 from bot.config import PROJECT_ROOT
-from bot.dialogue import LAW_SPECIFIC_ANSWERS
-from bot.evaluation import evaluate_nlu
-from bot.language import SUPPORTED_LANGUAGES
+from bot.dialogue.replies import LAW_SPECIFIC_ANSWERS
+from bot.language.detection import SUPPORTED_LANGUAGES
+from bot.nlu.evaluation import evaluate_nlu
 
 RASA = str(Path(sys.executable).parent / "rasa")
 DATA = ["data/nlu", "data/rules", "data/stories"]
@@ -23,8 +23,9 @@ SENT_BY_ACTIONS = (
     {f"{base}_{law}" for base in LAW_SPECIFIC_ANSWERS.values() for law in ("wi2013", "wi2021")}
     | {
         name
-        for path in [*PROJECT_ROOT.glob("actions/*.py"), PROJECT_ROOT / "bot" / "dialogue.py",
-                     PROJECT_ROOT / "bot" / "console.py", PROJECT_ROOT / "bot" / "rasa_components" / "action_failures.py"]
+        for path in [*PROJECT_ROOT.glob("actions/*.py"), *PROJECT_ROOT.glob("bot/dialogue/*.py"),
+                     *PROJECT_ROOT.glob("bot/console/**/*.py"),
+                     PROJECT_ROOT / "bot" / "rasa_components" / "action_failures.py"]
         for name in re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8"))
     }
     | {"utter_error", "utter_default"}
@@ -59,7 +60,8 @@ def test_rasa_data_validate(tmp_path, catalogue):
     """
     (tmp_path / "domain.yml").write_text((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"), encoding="utf-8")
     responses = {name: [{"text": e.text}] for name, e in catalogue.entries["en"].items() if name.startswith("utter_")}
-    (tmp_path / "responses.yml").write_text(yaml.safe_dump({"version": "3.1", "responses": responses}), encoding="utf-8")
+    (tmp_path / "responses.yml").write_text(yaml.safe_dump({"version": "3.1", "responses": responses}),
+                                            encoding="utf-8")
     result = run_rasa("data", "validate", "--domain", str(tmp_path), "--data", *DATA)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

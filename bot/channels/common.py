@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import re
-import time
-from collections import OrderedDict, deque
-from typing import Callable, Deque, Dict, Hashable, List
+from collections import OrderedDict
+from typing import Dict, Hashable, List
 
 # What a channel sends Rasa for a photo, voice message, sticker, location or edit: an intent of its own,
 # answered politely in the user's language (never typed, so it has no training examples).
 UNSUPPORTED_PAYLOAD = "/unsupported_message"
 # Rasa's internal commands and the reminders' intents: typed by a user, they are just words.
 _RESERVED_PAYLOAD_RE = re.compile(r"^\s*/(?:restart|back|session_start|EXTERNAL_\w*)(?![\w-])", re.IGNORECASE)
-# Conversation ids carry their channel, so no channel can speak for another channel's user.
-CHANNEL_PREFIXES = ("tg-", "wa-", "web-")
+# Conversation ids (Rasa's sender ids) carry their channel, so no channel can speak for another channel's
+# user. Declared here only: the channels build and strip their ids with these, the REST channel refuses them.
+TELEGRAM_SENDER_PREFIX = "tg-"  # "tg-<chat id>"
+WHATSAPP_SENDER_PREFIX = "wa-"  # "wa-<phone number>"
+WEBCHAT_SENDER_PREFIX = "web-"  # "web-<session id>"
+CHANNEL_PREFIXES = (TELEGRAM_SENDER_PREFIX, WHATSAPP_SENDER_PREFIX, WEBCHAT_SENDER_PREFIX)
 
 
 def as_typed(text: str) -> str:
@@ -55,43 +58,6 @@ class RecentIds:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return False
-
-
-class RateLimiter:
-    """At most `limit` events per key within `window` seconds (a sliding window), e.g. messages per sender.
-
-    Kept per process; behind a load balancer nginx adds its per-IP limits (deploy/).
-    """
-
-    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
-        self.limit, self.window, self.clock, self.max_keys = limit, window, clock, max_keys
-        self._events: "OrderedDict[Hashable, Deque[float]]" = OrderedDict()
-
-    def allow(self, key: Hashable) -> bool:
-        now = self.clock()
-        events = self._events.pop(key, None) or deque()
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        allowed = len(events) < self.limit
-        if allowed:
-            events.append(now)
-        self._events[key] = events  # most recently used last
-        if len(self._events) > self.max_keys:
-            self._events.popitem(last=False)
-        return allowed
-
-
-class ChannelLimits:
-    """Per-sender and per-IP limits of one channel, from the settings."""
-
-    def __init__(self, per_sender: int, per_ip: int) -> None:
-        self.senders = RateLimiter(per_sender)
-        self.addresses = RateLimiter(per_ip)
-
-    def allow(self, sender: Hashable, address: str = "") -> bool:
-        """Both must allow; an empty address (unknown) counts only the sender."""
-        return (not address or self.addresses.allow(address)) and self.senders.allow(sender)
 
 
 TOO_MANY: Dict[str, str] = {"error": "too many messages: wait a minute and send again"}

@@ -11,8 +11,9 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import CHANNEL_PREFIXES, TOO_MANY, ChannelLimits, as_typed
+from bot.channels.common import CHANNEL_PREFIXES, TOO_MANY, as_typed
 from bot.config import Settings
+from bot.limits import ChannelLimits
 
 logger = logging.getLogger(__name__)
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic.request import Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, as_typed, split_message
+from bot.channels.common import TELEGRAM_SENDER_PREFIX, UNSUPPORTED_PAYLOAD, as_typed, split_message
+from bot.channels.webhook import Incoming, NotAnUpdate, WebhookInput
 from bot.config import Settings
+from bot.limits import ChannelLimits
 from bot.security import same_secret
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ MAX_MESSAGE_LENGTH = 4096  # Telegram's limit for one text message
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for a button's data
 MAX_SEND_TRIES = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SENDER_PREFIX = "tg-"  # conversation ids are "tg-<chat id>"
+NOT_AN_UPDATE = "not a Telegram update"
+PARSE_ERRORS = (TypeError, ValueError, KeyError, AttributeError)  # what PTB raises for a malformed update
 
 # Commands map to what a user could also have typed or pressed.
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/change_language", "/stop": "/deny"}
@@ -70,7 +72,7 @@ class TelegramOutput(OutputChannel):
 
     async def _send(self, chat_id: Text, text: Text, reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
         await self.bot.initialize()  # once per bot (PTB returns at once after that); staff replies need it
-        chat_id = chat_id.removeprefix(SENDER_PREFIX)
+        chat_id = chat_id.removeprefix(TELEGRAM_SENDER_PREFIX)
         for attempt in range(1, MAX_SEND_TRIES + 1):
             try:
                 await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup)
@@ -99,8 +101,14 @@ class TelegramOutput(OutputChannel):
         await self._send(recipient_id, parts[-1], inline_keyboard(buttons))
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(WebhookInput):
     """Receives Telegram updates. Disabled, with a clear log line, when its token or secret is not set."""
+
+    TITLE = "Telegram"
+    ENABLE_HINT = "set WEGWIJS_TELEGRAM_TOKEN and WEGWIJS_TELEGRAM_SECRET to enable it"
+    REFUSED = "wrong secret token"
+    SENDER_PREFIX = TELEGRAM_SENDER_PREFIX  # conversation ids are "tg-<chat id>"
+    NOTHING_NEW = {"status": "ignored"}
 
     @classmethod
     def name(cls) -> Text:
@@ -113,20 +121,13 @@ class TelegramInput(InputChannel):
                    settings.channel_limits())
 
     def __init__(self, token: Optional[str], secret: Optional[str], api_url: str, limits: ChannelLimits) -> None:
-        self.enabled = bool(token and secret)
-        if not self.enabled:
-            logger.warning(
-                "Telegram channel disabled: set WEGWIJS_TELEGRAM_TOKEN and WEGWIJS_TELEGRAM_SECRET to enable it"
-            )
+        super().__init__(bool(token and secret), limits)
         self.bot = Bot(token, base_url=api_url) if self.enabled else None
         self.secret = secret
-        self.recent = RecentIds()
-        self.limits = limits
         self._initialised = False
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        """For messages Rasa sends outside a webhook call (staff replies relayed by the console)."""
-        return TelegramOutput(self.bot, report_errors=True) if self.bot else None
+    def output_channel(self, report_errors: bool) -> OutputChannel:
+        return TelegramOutput(self.bot, report_errors=report_errors)
 
     async def _bot(self) -> Bot:
         if not self._initialised:
@@ -134,46 +135,27 @@ class TelegramInput(InputChannel):
             self._initialised = True
         return self.bot
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
+    def authentic(self, request: Request) -> bool:
+        return same_secret(request.headers.get(SECRET_HEADER), self.secret)
 
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> response.HTTPResponse:
-            return response.json({"status": "ok" if self.enabled else "disabled"})
+    async def updates(self, request: Request) -> List[Incoming]:
+        bot = await self._bot()
+        body = request.json if request.body else None
+        try:
+            if not isinstance(body, dict):
+                raise TypeError("not a JSON object")
+            update = Update.de_json(body, bot)
+        except PARSE_ERRORS as error:
+            raise NotAnUpdate(NOT_AN_UPDATE) from error
+        return [] if update is None else [(update.update_id, update)]
 
-        @telegram_webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> response.HTTPResponse:
-            if not self.enabled:
-                return response.json({"error": "the Telegram channel is not configured"}, status=503)
-            if not same_secret(request.headers.get(SECRET_HEADER), self.secret):
-                return response.json({"error": "wrong secret token"}, status=403)
-            bot = await self._bot()
-            body = request.json if request.body else None
-            try:
-                if not isinstance(body, dict):
-                    raise TypeError("not a JSON object")
-                update = Update.de_json(body, bot)
-                if update is None or self.recent.seen_before(update.update_id):
-                    return response.json({"status": "ignored"})
-                message = await self._user_message(update, bot)
-            except (TypeError, ValueError, KeyError, AttributeError):
-                return response.json({"error": "not a Telegram update"}, status=400)
-            if message is not None and not self.limits.senders.allow(message.sender_id):
-                self.recent.forget(update.update_id)  # "slow down": Telegram delivers it again later
-                return response.json(TOO_MANY, status=429)
-            if message is not None:
-                try:
-                    await on_new_message(message)
-                except Exception:
-                    # Not answered (e.g. the conversation database is down): an error makes Telegram deliver
-                    # the update again, and then it must not count as seen.
-                    self.recent.forget(update.update_id)
-                    raise
-            return response.json({"status": "ok"})
+    async def user_message(self, update: Update) -> Optional[UserMessage]:
+        try:
+            return await self._user_message(update)
+        except PARSE_ERRORS as error:
+            raise NotAnUpdate(NOT_AN_UPDATE) from error
 
-        return telegram_webhook
-
-    async def _user_message(self, update: Update, bot: Bot) -> Optional[UserMessage]:
+    async def _user_message(self, update: Update) -> Optional[UserMessage]:
         """The update as a Rasa message: text, a pressed button, a command, or "this I cannot read"."""
         if update.callback_query is not None:
             query = update.callback_query
@@ -199,5 +181,5 @@ class TelegramInput(InputChannel):
         metadata = {}
         if user is not None and user.language_code:
             metadata["language_hint"] = user.language_code.split("-")[0].lower()
-        return UserMessage(text, TelegramOutput(bot), f"{SENDER_PREFIX}{chat.id}", input_channel=self.name(),
-                           metadata=metadata)
+        return UserMessage(text, self.output_channel(report_errors=False), self.sender_id(chat.id),
+                           input_channel=self.name(), metadata=metadata)

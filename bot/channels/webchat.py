@@ -17,14 +17,14 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, ChannelLimits, as_typed
+from bot.channels.common import TOO_MANY, WEBCHAT_SENDER_PREFIX, as_typed
 from bot.config import Settings
+from bot.language.detection import SUPPORTED_LANGUAGES, text_direction
+from bot.limits import ChannelLimits
 from bot.security import same_secret
-from bot.language import SUPPORTED_LANGUAGES, text_direction
 
 logger = logging.getLogger(__name__)
 
-SENDER_PREFIX = "web-"
 MAX_MESSAGE_LENGTH = 5000  # characters; longer texts are cut, never dropped (and no one types more)
 HISTORY_LIMIT = 200
 
@@ -86,7 +86,7 @@ class WebChatInput(InputChannel):
         session_id, signature = token.split(".")
         if not session_id or not same_secret(signature, self._signature(session_id)):
             return None
-        return SENDER_PREFIX + session_id
+        return WEBCHAT_SENDER_PREFIX + session_id
 
     # --- HTTP --------------------------------------------------------------------------------------
 

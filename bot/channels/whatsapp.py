@@ -10,15 +10,17 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, UNSUPPORTED_PAYLOAD, ChannelLimits, RecentIds, as_typed, split_message
+from bot.channels.common import UNSUPPORTED_PAYLOAD, WHATSAPP_SENDER_PREFIX, as_typed, split_message
+from bot.channels.webhook import Incoming, NotAnUpdate, WebhookInput
 from bot.config import Settings
+from bot.limits import ChannelLimits
 from bot.security import same_secret
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,6 @@ MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
 MAX_REPLY_BUTTONS, MAX_BUTTON_TITLE = 3, 20
 MAX_LIST_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION = 10, 24, 72
-SENDER_PREFIX = "wa-"  # conversation ids are "wa-<phone number>"
 WINDOW_CLOSED_ERROR = 131047  # Graph API: free text outside the 24-hour customer-service window
 
 
@@ -50,7 +51,8 @@ def interactive_messages(text: str, buttons: List[Dict[str, Any]], menu_label: s
         return [{
             "type": "button",
             "body": {"text": _cut(text, MAX_INTERACTIVE_BODY)},
-            "action": {"buttons": [{"type": "reply", "reply": {"id": b["payload"], "title": b["title"]}} for b in buttons]},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": b["payload"], "title": b["title"]}}
+                                   for b in buttons]},
         }]
     messages = []
     for start in range(0, len(buttons), MAX_LIST_ROWS):
@@ -107,7 +109,7 @@ class WhatsAppOutput(OutputChannel):
 
     async def _post(self, recipient_id: Text, message: Dict[str, Any]) -> None:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                "to": recipient_id.removeprefix(SENDER_PREFIX), **message}
+                "to": recipient_id.removeprefix(WHATSAPP_SENDER_PREFIX), **message}
         headers = {"Authorization": f"Bearer {self.token}"}
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
             async with http.post(self.url, json=body, headers=headers) as answer:
@@ -128,14 +130,19 @@ class WhatsAppOutput(OutputChannel):
         parts = split_message(text, MAX_INTERACTIVE_BODY) or [""]
         for part in parts[:-1]:
             await self._post(recipient_id, {"type": "text", "text": {"body": part}})
-        # The NLG sends the "menu" label in the user's language with every response (bot/content.py).
+        # The NLG sends the "menu" label in the user's language with every response (bot/content/catalogue.py).
         menu_label = kwargs.get("menu_label") or "☰"
         for message in interactive_messages(parts[-1], buttons, menu_label):
             await self._post(recipient_id, {"type": "interactive", "interactive": message})
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(WebhookInput):
     """Receives WhatsApp messages. Disabled, with a clear log line, when its secrets are not set."""
+
+    TITLE = "WhatsApp"
+    ENABLE_HINT = "set WEGWIJS_WHATSAPP_TOKEN, _APP_SECRET, _VERIFY_TOKEN and _PHONE_NUMBER_ID to enable it"
+    REFUSED = "bad signature"
+    SENDER_PREFIX = WHATSAPP_SENDER_PREFIX  # conversation ids are "wa-<phone number>"
 
     @classmethod
     def name(cls) -> Text:
@@ -149,29 +156,18 @@ class WhatsAppInput(InputChannel):
 
     def __init__(self, token: str, app_secret: str, verify_token: str, phone_number_id: str, api_url: str,
                  limits: ChannelLimits) -> None:
-        self.enabled = all((token, app_secret, verify_token, phone_number_id))
-        if not self.enabled:
-            logger.warning(
-                "WhatsApp channel disabled: set WEGWIJS_WHATSAPP_TOKEN, _APP_SECRET, _VERIFY_TOKEN and "
-                "_PHONE_NUMBER_ID to enable it"
-            )
+        super().__init__(all((token, app_secret, verify_token, phone_number_id)), limits)
         self.token, self.app_secret, self.verify_token = token, app_secret, verify_token
         self.phone_number_id, self.api_url = phone_number_id, api_url
-        self.recent = RecentIds()
-        self.limits = limits
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        return WhatsAppOutput(self.api_url, self.phone_number_id, self.token) if self.enabled else None
+    def output_channel(self, report_errors: bool) -> OutputChannel:
+        """WhatsApp's output raises whenever the Graph API refuses a message (after logging why)."""
+        return WhatsAppOutput(self.api_url, self.phone_number_id, self.token)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        whatsapp_webhook = Blueprint("whatsapp_webhook", __name__)
-
-        @whatsapp_webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> response.HTTPResponse:
-            return response.json({"status": "ok" if self.enabled else "disabled"})
-
-        @whatsapp_webhook.route("/webhook", methods=["GET"])
+    def add_routes(self, blueprint: Blueprint) -> None:
+        @blueprint.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> response.HTTPResponse:
+            """Meta's verification handshake: the challenge back when the verify token is right."""
             if (
                 self.enabled
                 and request.args.get("hub.mode") == "subscribe"
@@ -180,49 +176,33 @@ class WhatsAppInput(InputChannel):
                 return response.text(request.args.get("hub.challenge", ""))
             return response.text("verification failed", status=403)
 
-        @whatsapp_webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> response.HTTPResponse:
-            if not self.enabled:
-                return response.json({"error": "the WhatsApp channel is not configured"}, status=503)
-            if not signature_is_valid(self.app_secret, request.body, request.headers.get(SIGNATURE_HEADER)):
-                return response.json({"error": "bad signature"}, status=403)
-            try:
-                payload = json.loads(request.body)
-            except (ValueError, RecursionError):
-                return response.json({"error": "not JSON"}, status=400)
-            output = WhatsAppOutput(self.api_url, self.phone_number_id, self.token)
-            slow_down = False
-            for sender, message_id, text in self._messages(payload):
-                if self.recent.seen_before(message_id):
-                    continue
-                if not self.limits.senders.allow(sender):
-                    self.recent.forget(message_id)  # delivered again later, then answered
-                    slow_down = True
-                    continue
-                try:
-                    await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
-                except Exception:
-                    # Not answered: the error makes WhatsApp deliver it again, which must then be handled.
-                    self.recent.forget(message_id)
-                    raise
-            if slow_down:
-                return response.json(TOO_MANY, status=429)
-            return response.json({"status": "ok"})
+    def authentic(self, request: Request) -> bool:
+        return signature_is_valid(self.app_secret, request.body, request.headers.get(SIGNATURE_HEADER))
 
-        return whatsapp_webhook
+    async def updates(self, request: Request) -> List[Incoming]:
+        """(message id, (sender id, text)) for each message; delivery and read statuses are ignored."""
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, RecursionError) as error:
+            raise NotAnUpdate("not JSON") from error
+        return [(message_id, (self.sender_id(sender), text)) for sender, message_id, text in messages_in(payload)]
 
-    @staticmethod
-    def _messages(payload: Any) -> List[tuple]:
-        """(sender, message id, text) for each message; delivery and read statuses are ignored, and parts
-        that are not shaped like the Cloud API's are skipped (the rest of the payload is still handled)."""
-        found = []
-        for entry in _items(payload, "entry"):
-            for change in _items(entry, "changes"):
-                for message in _items(change.get("value"), "messages"):
-                    sender, message_id = message.get("from"), message.get("id")
-                    if not sender or not message_id or not isinstance(sender, (str, int)) \
-                            or not isinstance(message_id, (str, int)):
-                        continue
-                    text = _message_text(message)
-                    found.append((f"{SENDER_PREFIX}{sender}", str(message_id), text or UNSUPPORTED_PAYLOAD))
-        return found
+    async def user_message(self, update: Tuple[str, str]) -> Optional[UserMessage]:
+        sender, text = update
+        return UserMessage(text, self.output_channel(report_errors=False), sender, input_channel=self.name())
+
+
+def messages_in(payload: Any) -> List[Tuple[str, str, str]]:
+    """(sender's phone number, message id, text) for each message; parts that are not shaped like the Cloud
+    API's are skipped (the rest of the payload is still handled)."""
+    found = []
+    for entry in _items(payload, "entry"):
+        for change in _items(entry, "changes"):
+            for message in _items(change.get("value"), "messages"):
+                sender, message_id = message.get("from"), message.get("id")
+                if not sender or not message_id or not isinstance(sender, (str, int)) \
+                        or not isinstance(message_id, (str, int)):
+                    continue
+                text = _message_text(message)
+                found.append((str(sender), str(message_id), text or UNSUPPORTED_PAYLOAD))
+    return found

@@ -22,8 +22,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.db import sessions_for, transaction
-from bot.handoff import HandoffRequest, request_handoff
-from bot.conversation_language import reply_language
+from bot.handoff.workflow import HandoffRequest, request_handoff
+from bot.language.reply_language import reply_language
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.cases import find_case_details
-from bot.complaints import find_complaint_reference
+from bot.complaints.register import find_complaint_reference
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

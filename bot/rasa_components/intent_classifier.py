@@ -1,4 +1,4 @@
-"""Rasa NLU component wrapping `bot.intent_model.IntentModel` (features are computed inside it)."""
+"""Rasa NLU component wrapping `bot.nlu.intent_model.IntentModel` (features are computed inside it)."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.intent_model import IntentModel, IntentModelConfig
+from bot.nlu.intent_model import IntentModel, IntentModelConfig
 
 logger = logging.getLogger(__name__)
 

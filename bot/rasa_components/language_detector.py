@@ -19,16 +19,16 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, METADATA, METADATA_INTEN
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.conversation_language import DETECTION_ATTRIBUTE, REQUESTED_LANGUAGE_ENTITY
-from bot.language import LanguageDetector, NgramModel, find_requested_language
-from bot.training_data import LANGUAGE_NAME_LOOKUP_PREFIX
+from bot.language.detection import LanguageDetector, NgramModel, find_requested_language
+from bot.language.reply_language import DETECTION_ATTRIBUTE, REQUESTED_LANGUAGE_ENTITY
+from bot.nlu.training_data import LANGUAGE_NAME_LOOKUP_PREFIX
 
 CHANGE_LANGUAGE_INTENT = "change_language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class LanguageDetectorComponent(GraphComponent, EntityExtractorMixin):
-    """Wraps `bot.language.LanguageDetector` for Rasa's graph."""
+    """Wraps `bot.language.detection.LanguageDetector` for Rasa's graph."""
 
     MODEL_FILE = "language_model.json"
     NAMES_FILE = "language_names.json"

@@ -2,7 +2,7 @@
 
 A policy may attach events to its prediction, and Rasa applies them whichever policy wins, before the
 predicted action runs (so its answer is already in the new language). This one never predicts an action:
-it only carries `bot.conversation_language`'s rule into the tracker, in-process and without an action
+it only carries `bot.language.reply_language`'s rule into the tracker, in-process and without an action
 server round trip.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversation_language import language_slot_updates
+from bot.language.reply_language import language_slot_updates
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)

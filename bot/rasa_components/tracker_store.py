@@ -39,8 +39,8 @@ def require_reachable(url: str) -> None:
             pass
     except sqlalchemy.exc.SQLAlchemyError as error:
         message = (f"The conversation database ({url_object.render_as_string(hide_password=True)}) does not answer: "
-                   f"{type(getattr(error, 'orig', None) or error).__name__}. Not starting: conversations would be lost. Check "
-                   f"WEGWIJS_TRACKER_STORE_URL and that the database runs.")
+                   f"{type(getattr(error, 'orig', None) or error).__name__}. Not starting: conversations would be "
+                   f"lost. Check WEGWIJS_TRACKER_STORE_URL and that the database runs.")
         logger.error(message)
         raise TrackerStoreUnavailable(message) from None
     finally:

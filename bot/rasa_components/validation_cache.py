@@ -2,7 +2,7 @@
 
 Rasa 3.6 calls `jsonschema.validate(result, schema)` for every action-server response and every NLG
 response. That function first checks the schema itself against the meta-schema and builds a new validator:
-profiling the Rasa server under load (README, performance) showed this taking about a third of its CPU.
+profiling the Rasa server under load (docs/measurements.md) showed this taking about a third of its CPU.
 `install()` replaces `jsonschema.validate` with a version that keeps one checked validator per distinct
 schema. Validation itself and the error raised (jsonschema's best match) are unchanged.
 """

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.devservers import ROOT, Servers
 from tests.support.people import add_staff
-from tests.support.servers import ROOT, Servers
 
 CHROMIUM = os.environ.get("WEGWIJS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("WEGWIJS_REQUIRE_BROWSER") == "1"  # set by .ci/run: never skip there

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
+from bot.devservers import free_port
 from tests.support.people import ConsoleClient, newest_handoff, wait_until
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 

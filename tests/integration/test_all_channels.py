@@ -6,12 +6,12 @@ import uuid
 import pytest
 
 from bot.client import send as rest_send
-from tests.integration import test_telegram as telegram_test
-from tests.integration import test_whatsapp as whatsapp_test
-from tests.integration.test_whatsapp import chat_app_settings
+from bot.devservers import Servers
+from tests.support import telegram as telegram_test
+from tests.support import whatsapp as whatsapp_test
 from tests.support.fake_apis import FakeGraph, FakeTelegram
 from tests.support.people import WebUser, handoff_reply, wait_until
-from tests.support.servers import Servers
+from tests.support.whatsapp import chat_app_settings
 
 pytestmark = pytest.mark.slow
 OFFICE_HOURS = "mon-sun 00:00-23:59"

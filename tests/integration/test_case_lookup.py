@@ -10,10 +10,10 @@ from bot.cases import find_case, summarise
 from bot.client import send
 from bot.config import PROJECT_ROOT
 from bot.db import sessions_for, transaction
-from bot.dialogue import case_status_replies
-from tests.support.databases import database
+from bot.devservers import Servers
+from bot.devservers.databases import database
+from bot.dialogue.replies import case_status_replies
 from tests.support.people import handoff_text
-from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow
 

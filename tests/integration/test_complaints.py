@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
+from bot.devservers import Servers
 from tests.support.people import ConsoleClient, WebUser, add_staff
-from tests.support.servers import Servers
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,8 @@ def test_from_complaint_to_staff_answer_to_status(servers, catalogue):
     news = texts(user.history()["messages"][-2:])
     assert news == [render(catalogue, "utter_complaint_update", reference=reference,
                            status=["label_complaint_status_answered"]),
-                    render(catalogue, "utter_complaint_answer", answer="We are sorry. A corrected letter is on its way.")]
+                    render(catalogue, "utter_complaint_answer",
+                           answer="We are sorry. A corrected letter is on its way.")]
 
     # From this conversation the reference is enough.
     assert texts(user.say(f"what is the status of my complaint {reference}"))[0] == render(

@@ -7,11 +7,11 @@ import time
 import pytest
 import requests
 
-from tests.integration.test_telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
-from tests.support.databases import allow_connections, postgres_database
+from bot.devservers import MODEL, ROOT, VENV_BIN, Servers
+from bot.devservers.databases import allow_connections, postgres_database
 from tests.support.fake_apis import FakeTelegram
 from tests.support.people import WebUser, wait_until
-from tests.support.servers import MODEL, ROOT, VENV_BIN, Servers
+from tests.support.telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,8 @@ def test_the_action_server_down_gets_an_honest_answer_and_a_person(running, cata
     assert [m["text"] for m in user.say("How long do I have to finish my integration?")] == [
         catalogue.render("utter_service_unavailable", "en").text]
     texts = [m["text"] for m in user.history()["messages"] if m["from"] == "user"]
-    assert texts == ["Hello!", "I want to check the status of my own case", "How long do I have to finish my integration?"]
+    assert texts == ["Hello!", "I want to check the status of my own case",
+                     "How long do I have to finish my integration?"]
 
 
 def test_forget_me_erases_the_conversation_after_confirmation(running, catalogue):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.test_telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
+from bot.devservers import Servers
 from tests.support.fake_apis import FakeTelegram
 from tests.support.people import (
     PASSWORD,
@@ -19,7 +19,7 @@ from tests.support.people import (
     newest_handoff,
     wait_until,
 )
-from tests.support.servers import Servers
+from tests.support.telegram import TOKEN, messages_to, new_chat, post, telegram_settings, text_update
 
 pytestmark = pytest.mark.slow
 OFFICE_HOURS = "mon-sun 00:00-23:59"  # open whenever the tests run (except on public holidays)
@@ -93,7 +93,8 @@ def test_a_staff_reply_reaches_telegram_and_close_resumes_the_bot(world, catalog
     servers, telegram = world
     chat = new_chat()
     assert post(servers, text_update(chat, "Ik wil met een mens praten")).status_code == 200
-    wait_until(lambda: any(m["text"] == handoff_text(catalogue, "nl", OFFICE_HOURS) for m in messages_to(telegram, chat)))
+    expected = handoff_text(catalogue, "nl", OFFICE_HOURS)
+    wait_until(lambda: any(m["text"] == expected for m in messages_to(telegram, chat)))
     coco = ConsoleClient(servers, "coco")
     handoff_id = newest_handoff(coco.get("/queue", view="all"))
     coco.post(f"/handoffs/{handoff_id}/take")

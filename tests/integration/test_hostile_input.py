@@ -4,7 +4,7 @@ the Telegram and WhatsApp webhooks, every form, the console and the widget.
 
 Nothing answers 500; a text message always gets a clear answer (a catalogue text, never "something went
 wrong"); nothing shows unescaped in the console; nobody reads another person's conversation or complaint.
-The strategies come from tests/unit/test_hostile_input.py.
+The strategies come from tests/support/hostile.py.
 """
 from __future__ import annotations
 
@@ -24,14 +24,12 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.content import _PLACEHOLDER_RE, Catalogue
-from tests.integration import test_telegram as telegram_test
-from tests.integration import test_whatsapp as whatsapp_test
-from tests.integration.test_whatsapp import chat_app_settings
+from bot.content.catalogue import _PLACEHOLDER_RE, Catalogue
+from bot.devservers import Servers
+from tests.support import telegram as telegram_test
+from tests.support import whatsapp as whatsapp_test
 from tests.support.fake_apis import FakeGraph, FakeTelegram
-from tests.support.people import ConsoleClient, WebUser, add_staff
-from tests.support.servers import Servers
-from tests.unit.test_hostile_input import (
+from tests.support.hostile import (
     HTML_JS,
     PAYLOADS,
     SQL,
@@ -39,6 +37,8 @@ from tests.unit.test_hostile_input import (
     hostile_text,
     json_values,
 )
+from tests.support.people import ConsoleClient, WebUser, add_staff
+from tests.support.whatsapp import chat_app_settings
 
 pytestmark = pytest.mark.slow
 OFFICE_HOURS = "mon-sun 00:00-23:59"
@@ -528,7 +528,8 @@ RAW_MARKUP = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg
 ESCAPED_MARKUP = "&lt;script&gt;alert(1)&lt;/script&gt;"
 HOSTILE_LINES = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "<svg/onload=alert(1)>",
                  "'; DROP TABLE handoffs; --", "{{7*7}} ${x} %s {what}", "\u202eevil\u202c \u2066x\u2069",
-                 "zero\u200bwidth\ufeff", "👨\u200d👩\u200d👧\u200d👦 🏳️\u200d🌈", "</textarea><script>alert(1)</script>",
+                 "zero\u200bwidth\ufeff", "👨\u200d👩\u200d👧\u200d👦 🏳️\u200d🌈",
+                 "</textarea><script>alert(1)</script>",
                  "<iframe src=//evil.example>", '<a href="javascript:alert(1)">x</a>']
 HOSTILE_REPLY = ("Hello <script>alert(1)</script> \"><img src=x onerror=alert(1)> '; DROP TABLE staff_messages; -- "
                  "{{7*7}} ${x} %s {answer} \u202eevil\u202c zero\u200bwidth 👨\u200d👩\u200d👧\u200d👦")

@@ -22,7 +22,8 @@ def test_answers_dutch_in_dutch_with_source_and_buttons(servers, catalogue):
     sender = new_sender()
     replies = send(servers.rasa_url, sender, "Hallo, goedemorgen!")
     assert texts(replies) == [catalogue.render("utter_greet", "nl").text]
-    assert [b["payload"] for b in replies[0]["buttons"]] == [b.payload for b in catalogue.get("utter_greet", "nl").buttons]
+    assert [b["payload"] for b in replies[0]["buttons"]] == [
+        b.payload for b in catalogue.get("utter_greet", "nl").buttons]
 
     replies = send(servers.rasa_url, sender, "Moet ik inburgeren als ik uit Oekraïne kom?")
     expected = catalogue.render("utter_obligation", "nl").text
@@ -69,7 +70,8 @@ def test_a_second_misunderstanding_hands_over_to_a_person(servers, catalogue):
     first = send(servers.rasa_url, sender, "/nlu_fallback")
     second = send(servers.rasa_url, sender, "/nlu_fallback")
     assert texts(first) == [catalogue.render("utter_fallback", "en").text]
-    assert texts(second) == [f'{catalogue.render("utter_fallback_human", "en").text}\n\n{handoff_text(catalogue, "en")}']
+    assert texts(second) == [
+        f'{catalogue.render("utter_fallback_human", "en").text}\n\n{handoff_text(catalogue, "en")}']
 
 
 def test_bot_ask_reports_language_intent_and_reply(servers):

@@ -1,6 +1,6 @@
 """The scale-out set-up (deploy/README.md) really runs: two Rasa servers and two action servers behind nginx,
 the web app, PostgreSQL (conversations and the app database) and Redis (Rasa's lock store), all started on
-loopback by tests/support/scaled.py.
+loopback by bot/devservers/scaled.py.
 
 - Messages of one sender fired at the same moment at both Rasa servers are handled one at a time: the
   shared tracker holds every user message exactly once, each followed by its own answers.
@@ -26,8 +26,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from tests.support.databases import postgres_database
-from tests.support.scaled import REDIS_HOST, REDIS_PORT, ScaledServers, nginx_path, redis_client
+from bot.devservers.databases import postgres_database
+from bot.devservers.scaled import REDIS_HOST, REDIS_PORT, ScaledServers, nginx_path, redis_client
 
 pytestmark = pytest.mark.slow
 
@@ -198,8 +198,8 @@ print(json.dumps(held), flush=True)
 
 def test_the_lock_store_lets_one_process_at_a_time_hold_a_conversation():
     """Two processes, eight waiting coroutines each, one conversation: never two holders at once."""
-    from tests.support.scaled import REDIS_DB
-    from tests.support.servers import ROOT
+    from bot.devservers import ROOT
+    from bot.devservers.scaled import REDIS_DB
 
     redis = redis_client()
     try:

@@ -2,23 +2,16 @@
 import asyncio
 import threading
 import time
-import uuid
 
 import pytest
 import requests
 
 from bot.config import Settings
+from bot.devservers import Servers
 from tests.support.fake_apis import FakeTelegram
-from tests.support.servers import Servers
+from tests.support.telegram import TOKEN, messages_to, new_chat, next_update_id, post, telegram_settings, text_update
 
 pytestmark = pytest.mark.slow
-TOKEN = "123456:TEST-token"
-SECRET = "s3cret-for-tests"
-
-
-def telegram_settings(fake: FakeTelegram) -> dict:
-    """The settings that turn the Telegram channel on, pointed at the local fake Bot API."""
-    return {"WEGWIJS_TELEGRAM_TOKEN": TOKEN, "WEGWIJS_TELEGRAM_SECRET": SECRET, "WEGWIJS_TELEGRAM_API_URL": fake.api_url}
 
 
 @pytest.fixture(scope="module")
@@ -33,36 +26,13 @@ def telegram(tmp_path_factory, model_path):
     fake.stop()
 
 
-_update_ids = iter(range(1000, 10**6))
-
-
-def text_update(chat_id, text, language="nl"):
-    user = {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language}
-    return {
-        "update_id": next(_update_ids),
-        "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-                    "from": user, "text": text},
-    }
-
-
-def post(servers, update, secret=SECRET):
-    return requests.post(f"{servers.rasa_url}/webhooks/telegram/webhook", json=update,
-                         headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=60)
-
-
-def messages_to(fake, chat_id):
-    return [m for m in fake.sent() if int(m["chat_id"]) == chat_id]
-
-
-def new_chat():
-    return int(uuid.uuid4().int % 10**9)
-
-
 def test_wrong_or_missing_secret_is_refused(telegram):
     fake, servers = telegram
     chat = new_chat()
     assert post(servers, text_update(chat, "hallo"), secret="wrong").status_code == 403
-    assert requests.post(f"{servers.rasa_url}/webhooks/telegram/webhook", json=text_update(chat, "hallo"), timeout=30).status_code == 403
+    unsigned = requests.post(f"{servers.rasa_url}/webhooks/telegram/webhook", json=text_update(chat, "hallo"),
+                             timeout=30)
+    assert unsigned.status_code == 403
     assert messages_to(fake, chat) == []
 
 
@@ -73,7 +43,8 @@ def test_text_is_answered_with_an_inline_keyboard(telegram, catalogue):
     sent = messages_to(fake, chat)
     assert sent[0]["text"] == catalogue.render("utter_greet", "nl").text
     keyboard = sent[0]["reply_markup"]["inline_keyboard"]
-    assert [row[0]["callback_data"] for row in keyboard] == [b.payload for b in catalogue.get("utter_greet", "nl").buttons]
+    expected = [b.payload for b in catalogue.get("utter_greet", "nl").buttons]
+    assert [row[0]["callback_data"] for row in keyboard] == expected
 
 
 def test_a_pressed_button_is_handled_and_acknowledged(telegram, catalogue):
@@ -81,11 +52,12 @@ def test_a_pressed_button_is_handled_and_acknowledged(telegram, catalogue):
     chat = new_chat()
     post(servers, text_update(chat, "Hallo, goedemorgen!"))
     callback = {
-        "update_id": next(_update_ids),
+        "update_id": next_update_id(),
         "callback_query": {
             "id": "cb-1", "chat_instance": "x", "data": "/ask_contact_info",
             "from": {"id": chat, "is_bot": False, "first_name": "Test", "language_code": "nl"},
-            "message": {"message_id": 5, "date": int(time.time()), "chat": {"id": chat, "type": "private"}, "text": "..."},
+            "message": {"message_id": 5, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
+                        "text": "..."},
         },
     }
     assert post(servers, callback).status_code == 200

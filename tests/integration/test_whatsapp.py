@@ -1,19 +1,25 @@
 """The WhatsApp channel end to end: signed webhooks in, real Rasa, a local server playing the Graph API."""
-import hashlib
-import hmac
-import json
-import time
 import uuid
 
 import pytest
 import requests
 
-from tests.support.fake_apis import FakeGraph, FakeTelegram
+from bot.devservers import Servers
+from tests.support.fake_apis import FakeGraph
 from tests.support.people import ConsoleClient, add_staff, newest_handoff, wait_until
-from tests.support.servers import Servers
+from tests.support.whatsapp import (
+    PHONE_ID,
+    TOKEN,
+    VERIFY,
+    new_sender,
+    payload,
+    post,
+    to,
+    webhook,
+    whatsapp_settings,
+)
 
 pytestmark = pytest.mark.slow
-TOKEN, APP_SECRET, VERIFY, PHONE_ID = "wa-token", "wa-app-secret", "wa-verify", "1098765"
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +27,7 @@ def whatsapp(tmp_path_factory, model_path):
     graph = FakeGraph(TOKEN, PHONE_ID).start()
     servers = Servers(
         tmp_path_factory.mktemp("whatsapp"),
-        extra_env={
-            "WEGWIJS_WHATSAPP_TOKEN": TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": APP_SECRET,
-            "WEGWIJS_WHATSAPP_VERIFY_TOKEN": VERIFY, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
-            "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
-        },
+        extra_env=whatsapp_settings(graph),
     ).start()
     add_staff(servers)
     yield graph, servers
@@ -33,52 +35,13 @@ def whatsapp(tmp_path_factory, model_path):
     graph.stop()
 
 
-def chat_app_settings(telegram: FakeTelegram, graph: FakeGraph) -> dict:
-    """The settings that point both chat-app channels at their local fake APIs."""
-    from tests.integration.test_telegram import telegram_settings
-
-    return {
-        **telegram_settings(telegram),
-        "WEGWIJS_WHATSAPP_TOKEN": TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": APP_SECRET,
-        "WEGWIJS_WHATSAPP_VERIFY_TOKEN": VERIFY, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
-        "WEGWIJS_WHATSAPP_API_URL": graph.api_url,
-    }
-
-
-def webhook(servers):
-    return f"{servers.rasa_url}/webhooks/whatsapp/webhook"
-
-
-def payload(sender, message=None, statuses=None):
-    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID}}
-    if message is not None:
-        value["messages"] = [{"from": sender, "id": f"wamid.{uuid.uuid4().hex}", "timestamp": str(int(time.time())), **message}]
-    if statuses is not None:
-        value["statuses"] = statuses
-    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
-
-
-def post(servers, body, secret=APP_SECRET, signature=True):
-    raw = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if signature:
-        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return requests.post(webhook(servers), data=raw, headers=headers, timeout=60)
-
-
-def to(graph, sender):
-    return [m for m in graph.sent("messages") if m["to"] == sender]
-
-
-def new_sender():
-    return f"316{uuid.uuid4().int % 10**8:08d}"
-
-
 def test_verification_handshake(whatsapp):
     _, servers = whatsapp
-    ok = requests.get(webhook(servers), params={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "4711"}, timeout=10)
+    ok = requests.get(webhook(servers), timeout=10,
+                      params={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "4711"})
     assert ok.status_code == 200 and ok.text == "4711"
-    bad = requests.get(webhook(servers), params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "4711"}, timeout=10)
+    bad = requests.get(webhook(servers), timeout=10,
+                       params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "4711"})
     assert bad.status_code == 403
 
 
@@ -97,7 +60,8 @@ def test_text_with_buttons_becomes_interactive(whatsapp, catalogue):
     assert post(servers, payload(sender, {"type": "text", "text": {"body": "Goedemorgen!"}})).status_code == 200
     [greeting] = to(graph, sender)
     interactive = greeting["interactive"]
-    assert greeting["type"] == "interactive" and interactive["body"]["text"] == catalogue.render("utter_greet", "nl").text
+    assert greeting["type"] == "interactive"
+    assert interactive["body"]["text"] == catalogue.render("utter_greet", "nl").text
     ids = [r["id"] for r in interactive["action"]["sections"][0]["rows"]] if interactive["type"] == "list" else [
         b["reply"]["id"] for b in interactive["action"]["buttons"]]
     assert ids == [b.payload for b in catalogue.get("utter_greet", "nl").buttons]
@@ -107,7 +71,8 @@ def test_a_pressed_button_is_handled(whatsapp, catalogue):
     graph, servers = whatsapp
     sender = new_sender()
     post(servers, payload(sender, {"type": "text", "text": {"body": "Hallo, goedemorgen!"}}))
-    reply = {"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "/ask_contact_info", "title": "x"}}}
+    reply = {"type": "interactive",
+             "interactive": {"type": "list_reply", "list_reply": {"id": "/ask_contact_info", "title": "x"}}}
     post(servers, payload(sender, reply))
     last = to(graph, sender)[-1]
     assert last["interactive"]["body"]["text"] == catalogue.render("utter_contact_info", "nl").text
@@ -136,7 +101,8 @@ def test_non_text_gets_a_polite_answer(whatsapp, catalogue):
     sender = new_sender()
     post(servers, payload(sender, {"type": "text", "text": {"body": "Good morning, I have a question"}}))
     post(servers, payload(sender, {"type": "image", "image": {"id": "media-1", "mime_type": "image/jpeg"}}))
-    assert to(graph, sender)[-1]["interactive"]["body"]["text"] == catalogue.render("utter_unsupported_message", "en").text
+    expected = catalogue.render("utter_unsupported_message", "en").text
+    assert to(graph, sender)[-1]["interactive"]["body"]["text"] == expected
 
 
 def test_a_staff_reply_outside_the_24_hour_window_is_reported_not_lost(whatsapp):

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
-from tests.support.servers import free_port
+from bot.devservers import free_port
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Wegwijs", "username": "wegwijs_test_bot"}
 

@@ -11,8 +11,8 @@ from typing import Callable, Iterable, Optional, TypeVar
 import requests
 
 from bot.config import Settings
-from bot.dialogue import opening_arguments
-from tests.support.servers import ROOT, Servers
+from bot.devservers import ROOT, Servers
+from bot.dialogue.replies import opening_arguments
 
 PASSWORD = "correct horse battery"
 TEAM = [("ahmed", "Ahmed Bakker", "contact_person"), ("sanne", "Sanne de Vries", "contact_person"),

@@ -1,0 +1,1 @@
+"""Understanding messages: the intent model, the training-data reader, and the evaluations."""
