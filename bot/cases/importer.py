@@ -19,8 +19,14 @@ CSV_COLUMNS = (
     "reading", "listening", "writing", "speaking", "knm", "pvt_done", "map_done",
     "loan_granted_eur", "loan_used_eur", "contact_name", "contact_email", "contact_phone", "municipality",
 )
+# Optional: when the file has it, a handoff goes to the console account with this username (bot/handoff);
+# files without it keep working (then the contact person's name is matched, as before).
+OPTIONAL_COLUMNS = ("contact_username",)
+USERNAME_LENGTH = 80
 DATE_COLUMNS = ("date_of_birth", "pip_date", "duty_start_date", "extension_until")
 BOOLEAN_COLUMNS = ("pvt_done", "map_done")
+# The exam-part columns as municipalities were first given them: true = passed, false = still open.
+LEGACY_PART_VALUES = {"true": "passed", "false": "open"}
 # CSV column in euros -> model attribute in cents
 AMOUNT_COLUMNS = {"loan_granted_eur": "loan_granted_cents", "loan_used_eur": "loan_used_cents"}
 
@@ -32,10 +38,11 @@ class ImportReport:
     errors: List[Tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
 
-def _parse_row(row: Dict[str, str]) -> Dict[str, Any]:
-    """One CSV row as column values; raises ValueError with a reason a person can act on."""
+def _parse_row(row: Dict[str, str], optional: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    """One CSV row as column values (the optional columns the file has too); raises ValueError with a reason a
+    person can act on."""
     values: Dict[str, Any] = {}
-    raw = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS}
+    raw = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS + optional}
     case_number = parse_case_number(raw["case_number"])
     if not case_number or case_number != raw["case_number"].upper():
         raise ValueError(f"case_number {raw['case_number']!r} is not like INB-123456")
@@ -57,9 +64,10 @@ def _parse_row(row: Dict[str, str]) -> Dict[str, Any]:
         raise ValueError(f"route {raw['route']!r} is not one of {', '.join(ROUTES)}")
     values["route"] = raw["route"] or None
     for part in EXAM_PARTS:
-        if raw[part] and raw[part] not in PART_STATUSES:
-            raise ValueError(f"{part} {raw[part]!r} is not one of {', '.join(PART_STATUSES)}")
-        values[part] = raw[part] or None
+        status = LEGACY_PART_VALUES.get(raw[part].lower(), raw[part]) if raw[part] else raw[part]
+        if status and status not in PART_STATUSES:
+            raise ValueError(f"{part} {raw[part]!r} is not one of {', '.join(PART_STATUSES)} (or true/false)")
+        values[part] = status or None
     for column in BOOLEAN_COLUMNS:
         if raw[column] and raw[column] not in ("true", "false"):
             raise ValueError(f"{column} {raw[column]!r} is not true or false")
@@ -68,6 +76,10 @@ def _parse_row(row: Dict[str, str]) -> Dict[str, Any]:
         values[attribute] = _cents(column, raw[column]) if raw[column] else None
     for column in ("contact_name", "contact_email", "contact_phone", "municipality"):
         values[column] = raw[column] or None
+    if "contact_username" in optional:
+        if len(raw["contact_username"]) > USERNAME_LENGTH:
+            raise ValueError(f"contact_username is longer than {USERNAME_LENGTH} characters")
+        values["contact_username"] = raw["contact_username"].lower() or None
     if values["law"] == "wi2021" and values["pip_date"] is None and values["extension_until"] is None:
         raise ValueError("a wi2021 case needs pip_date (or extension_until)")
     if values["law"] == "wi2013" and values["duty_start_date"] is None and values["extension_until"] is None:
@@ -97,12 +109,13 @@ def import_cases(session: Session, stream: IO[str]) -> ImportReport:
     if missing:
         report.errors.append((1, f"header lacks {', '.join(missing)}"))
         return report
+    optional = tuple(c for c in OPTIONAL_COLUMNS if c in (reader.fieldnames or []))
     existing = {case.case_number: case for case in session.execute(select(Case)).scalars()}
     seen: Dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         try:
-            values = _parse_row(row)
+            values = _parse_row(row, optional)
         except ValueError as error:
             report.errors.append((line, str(error)))
             continue
@@ -139,11 +152,14 @@ def _csv_value(case: Case, column: str) -> str:
 
 
 def export_cases(session: Session, stream: IO[str]) -> int:
-    """Write every case as CSV in the import format; returns how many."""
+    """Write every case as CSV in the import format (with contact_username when any case has one); returns
+    how many."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    with_usernames = session.scalar(select(Case.id).where(Case.contact_username.is_not(None)).limit(1)) is not None
+    columns = CSV_COLUMNS + (OPTIONAL_COLUMNS if with_usernames else ())
+    writer.writerow(columns)
     count = 0
     for case in session.execute(select(Case).order_by(Case.case_number)).scalars():
-        writer.writerow([_csv_value(case, column) for column in CSV_COLUMNS])
+        writer.writerow([_csv_value(case, column) for column in columns])
         count += 1
     return count

@@ -225,3 +225,72 @@ def test_attempts_store_only_hashes(one_case):
         attempt = session.execute(select(VerificationAttempt)).scalar_one()
     assert "INB" not in attempt.subject_hash and "sender" not in attempt.sender_hash
     assert len(attempt.subject_hash) == 64
+
+
+def test_exam_parts_given_as_true_or_false_mean_passed_or_open(sessions):
+    # The contract municipalities were first given used true/false in the exam-part columns.
+    with transaction(sessions) as session:
+        report = import_cases(session, csv_text(row(reading="true", listening="false", writing="TRUE")))
+    assert report.errors == []
+    with transaction(sessions) as session:
+        case = session.query(Case).one()
+        assert (case.reading, case.listening, case.writing) == ("passed", "open", "passed")
+    with transaction(sessions) as session:
+        assert import_cases(session, csv_text(row(case_number="INB-100009", reading="yes"))).errors
+
+
+def test_a_second_lock_out_of_the_same_case_lasts_longer(one_case):
+    """Guessing slowly does not pay: each lock-out within a day lasts twice as long as the one before."""
+    now = dt.datetime(2026, 11, 28, 12, 0)
+
+    def attempt(minute, sender, birth=dt.date(2000, 1, 1)):
+        with transaction(one_case) as session:
+            return verify(session, SECRET, sender, "INB-100001", birth, now + dt.timedelta(minutes=minute))
+
+    assert [attempt(m, f"s{m}").locked_until for m in (0, 1)] == [None, None]
+    assert attempt(2, "s2").locked_until == now + dt.timedelta(minutes=17)  # the first: 15 minutes
+    assert attempt(18, "s18").locked_until is None and attempt(19, "s19").locked_until is None
+    assert attempt(20, "s20").locked_until == now + dt.timedelta(minutes=50)  # the second: 30 minutes
+    assert attempt(45, "s45", dt.date(1990, 5, 17)).locked_until == now + dt.timedelta(minutes=50)  # refused
+    assert attempt(51, "s51", dt.date(1990, 5, 17)).verified
+    for minute in (52, 53):
+        attempt(minute, f"s{minute}")
+    assert attempt(54, "s54").locked_until == now + dt.timedelta(minutes=54 + 60)  # the third: an hour
+
+
+def test_a_second_lock_out_of_the_same_sender_lasts_longer_too(one_case):
+    now = dt.datetime(2026, 11, 28, 12, 0)
+    cases = iter(f"INB-2000{n:02d}" for n in range(20))  # a new case number each time: only the sender repeats
+    results = []
+    for minute in (0, 1, 2, 20, 21, 22):
+        with transaction(one_case) as session:
+            results.append(verify(session, SECRET, "sender-a", next(cases), dt.date(2000, 1, 1),
+                                  now + dt.timedelta(minutes=minute)).locked_until)
+    assert results == [None, None, now + dt.timedelta(minutes=17), None, None, now + dt.timedelta(minutes=52)]
+
+
+def test_many_failures_across_all_senders_slow_every_lookup_down_and_warn(one_case, monkeypatch, caplog):
+    """Guesses spread over fresh conversations, one each: the failure budget of all senders together."""
+    import logging
+
+    from bot import attempts
+
+    monkeypatch.setattr(attempts, "configured_budget", lambda: attempts.FailureBudget(5, dt.timedelta(minutes=10)))
+    monkeypatch.setattr(attempts, "_last_warning", {})
+    now = dt.datetime(2026, 11, 28, 12, 0)
+    for n in range(5):  # five senders, five case numbers, the same known birth date: no lock-out of its own
+        with transaction(one_case) as session:
+            result = verify(session, SECRET, f"fresh-sender-{n}", f"INB-30000{n}", dt.date(1990, 5, 17),
+                            now + dt.timedelta(minutes=n))
+        assert result.locked_until is None and not result.verified
+    with caplog.at_level(logging.WARNING, logger="bot.attempts"):
+        with transaction(one_case) as session:
+            refused = verify(session, SECRET, "an-honest-newcomer", "INB-100001", dt.date(1990, 5, 17),
+                             now + dt.timedelta(minutes=6))
+    assert not refused.verified and refused.locked_until == now + dt.timedelta(minutes=10)  # the locked answer
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "failure budget" in warnings[0] and "5 failed checks" in warnings[0]
+    assert not any(word in warnings[0] for word in ("INB", "fresh-sender", "newcomer", "1990"))  # counts only
+    with transaction(one_case) as session:  # once the oldest failures leave the window, lookups work again
+        assert verify(session, SECRET, "an-honest-newcomer", "INB-100001", dt.date(1990, 5, 17),
+                      now + dt.timedelta(minutes=11)).verified
