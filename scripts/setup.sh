@@ -16,6 +16,17 @@ find_python310() {
   return 1
 }
 
+# axe-core (pinned in tests/browser/package-lock.json) for the browser tests' accessibility checks; only where
+# npm is installed (without it those tests skip, or fail when WEGWIJS_REQUIRE_BROWSER=1). Again when the lock changes.
+browser="$ROOT/tests/browser"
+axe_stamp="$browser/node_modules/.wegwijs-lock"
+axe_wanted="$(sha256sum "$browser/package-lock.json" | cut -d' ' -f1)"
+if command -v npm >/dev/null && [ "$(cat "$axe_stamp" 2>/dev/null)" != "$axe_wanted" ]; then
+  echo "Installing axe-core for the browser tests (npm ci) ..."
+  npm ci --prefix "$browser" --no-audit --no-fund --silent
+  echo "$axe_wanted" > "$axe_stamp"
+fi
+
 stamp="$VENV/.wegwijs-requirements"
 wanted="$(cat "$ROOT/requirements.txt" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
 if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then

@@ -56,3 +56,38 @@ def servers(tmp_path_factory, model_path):
     add_staff(running)
     yield running
     running.stop()
+
+
+class Accessibility:
+    """accessible(page, "name"): a screenshot, then axe-core's WCAG 2.1 AA rules on the page (or in the CSS
+    selector `context`); every page's violations are kept, and accessible.assert_none() fails with all of
+    them, so that one run shows everything to fix."""
+
+    def __init__(self, screenshot) -> None:
+        self.screenshot = screenshot
+        self.reports: list = []
+
+    def __call__(self, page, name: str, context=None) -> None:
+        from tests.support import accessibility
+
+        self.screenshot(page, name)
+        found = accessibility.violations(page, context)
+        if found:
+            self.reports.append(accessibility.report(found, f"{name} ({page.url})"))
+
+    def assert_none(self) -> None:
+        if self.reports:
+            pytest.fail("\n\n".join(self.reports), pytrace=False)
+
+
+@pytest.fixture
+def accessible(browser, screenshot):
+    """See Accessibility. Without axe-core installed: skips, or fails where the browser tests must run
+    (WEGWIJS_REQUIRE_BROWSER=1, as in .ci/run)."""
+    from tests.support import accessibility
+
+    if not accessibility.axe_installed():
+        if REQUIRE_BROWSER:
+            pytest.fail(accessibility.MISSING)
+        pytest.skip(accessibility.MISSING)
+    return Accessibility(screenshot)
