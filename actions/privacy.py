@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 class ActionEraseMyData(Action):
-    """Erases handoffs, complaints and notes now, and the messages right after this turn (bot/privacy/erasure.py)."""
+    """Erases handoffs, complaints and notes now, and the messages once this turn is over (bot/privacy/erasure.py:
+    the web app's eraser has Rasa delete them under the conversation's lock, then checks both databases)."""
 
     def name(self) -> Text:
         return "action_erase_my_data"
@@ -28,8 +29,8 @@ class ActionEraseMyData(Action):
         try:
             with transaction(sessions()) as session:
                 request_erasure(session, settings().secret_key, tracker.sender_id)
-        except SQLAlchemyError:
-            logger.exception("Erasure not recorded: database error")
+        except SQLAlchemyError as error:  # its type only: a database error's text can hold the data
+            logger.error("Erasure not recorded: database error (%s)", type(error).__name__)
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
         dispatcher.utter_message(response="utter_data_erased")

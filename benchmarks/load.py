@@ -229,7 +229,7 @@ def _role(pid: int) -> str:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return str(pid)
-    for needle, role in (("rasa_sdk", "actions"), ("bot serve", "web"), ("rasa run", "rasa")):
+    for needle, role in (("actions.server", "actions"), ("bot serve", "web"), ("rasa run", "rasa")):
         if needle in command:
             return role
     return command.split(" -m ")[-1][:10] if " -m " in command else command[:10]
@@ -272,7 +272,8 @@ def start_scaled(directory: Path, stack: ExitStack, scale: int) -> SetUp:
     order = [f"rasa{i + 1}" for i in range(scale)] + [f"actions{i + 1}" for i in range(scale)] + ["web", "nginx"]
     processes = [Process(name, servers.pid(name)) for name in order]
     return SetUp(f"scale-out ({scale} Rasa, {scale} action servers, web app, nginx, PostgreSQL, Redis)",
-                 f"{servers.public_url}/webhooks/rest/webhook", processes, servers.stop)
+                 # REST is internal only (not on nginx's public port): straight at nginx's internal listener
+                 f"{servers.rasa_api_url}/webhooks/rest/webhook", processes, servers.stop)
 
 
 # --- the two modes ----------------------------------------------------------------------------------

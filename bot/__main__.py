@@ -72,8 +72,9 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_cases_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cases import import_cases
-    from bot.db import sessions_for, transaction
+    from bot.db import sessions_for, transaction, upgrade
 
+    upgrade(settings.database_url)  # a new database gets its tables first (the migrations are idempotent)
     try:
         stream = open(args.file, encoding="utf-8-sig", newline="")
     except OSError as error:
@@ -127,15 +128,35 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console.accounts import StaffError, disable_staff
+    from bot.db import sessions_for, transaction
+
+    try:
+        with transaction(sessions_for(settings.database_url)) as session:
+            ended = disable_staff(session, args.username)
+    except StaffError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Disabled {args.username.strip().lower()}: {ended.sessions} session(s) ended, "
+          f"{ended.handoffs} waiting handoff(s) back in the shared queue.")
+    return 0
+
+
 def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import astuple
+
     from bot.db import make_engine, sessions_for
     from bot.privacy.erasure import RetentionPeriods, apply_retention
+    from bot.privacy.rasa_client import RasaPrivacy
 
-    periods = RetentionPeriods(settings.retention_conversation_days, settings.retention_handoff_days,
-                               settings.retention_complaint_days)
+    periods = RetentionPeriods.from_settings(settings)
     report = apply_retention(sessions_for(settings.database_url), make_engine(settings.tracker_store_url),
-                             settings.secret_key, periods)
-    print(f"Retention ({periods.conversation_days}/{periods.handoff_days}/{periods.complaint_days} days): {report}.")
+                             settings.secret_key, periods, rasa=RasaPrivacy.from_settings(settings))
+    days = "/".join(str(number) for number in astuple(periods))
+    print(f"Retention ({days} days: WEGWIJS_RETENTION_*): {report}.")
+    if report.counts.get("runs without Rasa"):
+        print("note: Rasa did not answer; the old messages of current sessions go at the next run while it runs.")
     return 0
 
 
@@ -161,6 +182,28 @@ def cmd_nlu_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     print(format_nlu_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+def cmd_dialogue_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.dialogue.evaluation import RestPlayer, evaluate, format_report, load_dialogues
+
+    dialogues = [d for d in load_dialogues(Path(args.data)) if not args.language or d.language in args.language]
+    try:
+        reports = evaluate(dialogues, RestPlayer(settings.rasa_url, settings.rasa_token))
+    except OSError as error:
+        print(f"error: no answer from the assistant at {settings.rasa_url} ({error}). Start it with `make run`.",
+              file=sys.stderr)
+        return 2
+    print(format_report(reports))
+    if args.failures:
+        print("\n".join(f for report in reports.values() for f in report.failures))
+    if args.json:
+        figures = {lang: {"turn_success": r.turn_success, "conversation_success": r.conversation_success,
+                          "turns": r.turns, "dialogues": r.dialogues, "wrong_language": r.wrong_language,
+                          "fallbacks": r.fallbacks, "unwanted_handoffs": r.unwanted_handoffs}
+                   for lang, r in reports.items()}
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 
 
@@ -213,13 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     cases_export.add_argument("file", nargs="?")
     cases_export.set_defaults(func=cmd_cases_export)
 
-    staff = commands.add_parser("staff", help="console accounts").add_subparsers(dest="staff_command", required=True)
-    staff_add = staff.add_parser("add", help="create a console account (asks for the password)")
-    staff_add.add_argument("username")
-    staff_add.add_argument("--name", required=True, help="full name, as on cases for contact persons")
-    staff_add.add_argument("--role", choices=STAFF_ROLES, default="contact_person")
-    staff_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
-    staff_add.set_defaults(func=cmd_staff_add)
+    _add_staff_commands(commands)
 
     retention = commands.add_parser("retention", help="keep personal data only as long as configured")
     retention.add_subparsers(dest="retention_command", required=True).add_parser(
@@ -242,6 +279,27 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--details", action="store_true", help="list the entries by name")
     status.set_defaults(func=cmd_content_status)
 
+    _add_evaluation_commands(commands)
+    return parser
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
+    """`staff add` and `staff disable`: console accounts."""
+    staff = commands.add_parser("staff", help="console accounts").add_subparsers(dest="staff_command", required=True)
+    staff_add = staff.add_parser("add", help="create a console account (asks for the password)")
+    staff_add.add_argument("username")
+    staff_add.add_argument("--name", required=True, help="full name, as on cases for contact persons")
+    staff_add.add_argument("--role", choices=STAFF_ROLES, default="contact_person",
+                           help="contact_person: the handoff queue; complaints: the complaints; coordinator: all")
+    staff_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    staff_add.set_defaults(func=cmd_staff_add)
+    staff_disable = staff.add_parser("disable", help="end an account: no more logins, its sessions end now")
+    staff_disable.add_argument("username")
+    staff_disable.set_defaults(func=cmd_staff_disable)
+
+
+def _add_evaluation_commands(commands: argparse._SubParsersAction) -> None:
+    """`nlu evaluate`, `dialogue evaluate`, `ask` and `chat`: the assistant measured and tried."""
     nlu = commands.add_parser("nlu", help="NLU tools").add_subparsers(dest="nlu_command", required=True)
     nlu_eval = nlu.add_parser("evaluate", help="intent accuracy and macro-F1 per language on held-out data")
     nlu_eval.add_argument("--model", default=str(PROJECT_ROOT / "models" / "wegwijs.tar.gz"))
@@ -257,7 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("chat", help="chat with the running assistant in the terminal").set_defaults(
         func=cmd_chat
     )
-    return parser
+
+    dialogue = commands.add_parser("dialogue", help="whole conversations").add_subparsers(
+        dest="dialogue_command", required=True
+    )
+    dialogue_eval = dialogue.add_parser(
+        "evaluate", help="play tests/data/dialogues against the running assistant; success per language"
+    )
+    dialogue_eval.add_argument("--data", default=str(PROJECT_ROOT / "tests" / "data" / "dialogues"))
+    dialogue_eval.add_argument("--language", action="append", help="only these languages (repeatable)")
+    dialogue_eval.add_argument("--failures", action="store_true", help="also list every failed turn")
+    dialogue_eval.add_argument("--json", help="also write the figures to this JSON file")
+    dialogue_eval.set_defaults(func=cmd_dialogue_evaluate)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -6,16 +6,23 @@ needs nothing but the set-up script. docs/operations.md documents each variable.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from bot.handoff.office_hours import OfficeHours, OfficeHoursError
 from bot.language.detection import SUPPORTED_LANGUAGES
 from bot.limits import ChannelLimits
+from bot.security import unusable_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET_KEY = "wegwijs-development-only-not-secret"
+# Without WEGWIJS_SECRET_KEY (development only; `make run` makes var/secret-key once): a random key of this
+# process. Never a fixed string: a public key would let anyone sign a web chat session.
+_PROCESS_SECRET_KEY = secrets.token_urlsafe(32)
+# WEGWIJS_REST_INTEGRATION_KEYS names: letters and digits only, so "rest-<name>-<id>" is unambiguous.
+_INTEGRATION_NAME_RE = re.compile(r"^[a-z0-9]{1,20}$")
 
 
 class SettingsError(ValueError):
@@ -25,7 +32,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"  # or "production": then every secret must be set
-    secret_key: str = DEVELOPMENT_SECRET_KEY
+    secret_key: str = _PROCESS_SECRET_KEY  # secret; WEGWIJS_SECRET_KEY, else var/secret-key (development)
     default_language: str = "nl"
     content_dir: Path = PROJECT_ROOT / "data" / "content"
     nlu_data_dir: Path = PROJECT_ROOT / "data" / "nlu"
@@ -52,9 +59,19 @@ class Settings:
     handoff_reply_minutes: int = 60  # what newcomers are told: a colleague usually replies within this
     rate_limit_per_sender: int = 30  # messages a minute from one conversation, per channel and server
     rate_limit_per_ip: int = 120  # requests a minute from one address to a channel or the console login
-    retention_conversation_days: int = 90  # messages of conversations idle this long are deleted
+    retention_conversation_days: int = 90  # every message older than this is deleted, in active conversations too
     retention_handoff_days: int = 365  # finished handoffs (with staff replies) are deleted after this
     retention_complaint_days: int = 730  # complaints lose their story and sender after this (counts stay)
+    retention_attempt_days: int = 30  # case and complaint verification attempts (hashes) are deleted after this
+    retention_audit_detail_days: int = 365  # the audit log's detail (e.g. an erasure's reason) is cleared after this
+    retention_callback_days: int = 30  # a handoff's call-back number is cleared this long after it was asked for
+    retention_staff_session_days: int = 1  # console sessions are deleted this long after they expired
+    action_server_token: str = ""  # secret; Rasa sends it to the action server (actions/server.py)
+    rest_integration_keys: Tuple[Tuple[str, str], ...] = ()  # (name, key): REST callers from elsewhere
+    webchat_session_hours: int = 12  # a web chat session token expires this long after it was issued
+    webchat_sessions_per_ip_hour: int = 60  # new web chat conversations an hour from one address
+    verification_failure_budget: int = 30  # failed case/complaint checks, all senders together, per window
+    verification_failure_window_minutes: int = 10
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -65,14 +82,10 @@ class Settings:
         environment = env.get("WEGWIJS_ENV", defaults.environment)
         if environment not in ("development", "production"):
             raise SettingsError(f"WEGWIJS_ENV={environment!r} is not development or production")
-        secret_key = env.get("WEGWIJS_SECRET_KEY", "")
-        if not secret_key:
-            if environment == "production":
-                raise SettingsError("WEGWIJS_SECRET_KEY must be set in production")
-            secret_key = DEVELOPMENT_SECRET_KEY
         settings = cls(
             environment=environment,
-            secret_key=secret_key,
+            **_secret_settings(env, var_dir, environment),
+            **_security_limits(env, defaults),
             default_language=env.get("WEGWIJS_DEFAULT_LANGUAGE", defaults.default_language),
             content_dir=Path(env.get("WEGWIJS_CONTENT_DIR", defaults.content_dir)),
             nlu_data_dir=Path(env.get("WEGWIJS_NLU_DATA_DIR", defaults.nlu_data_dir)),
@@ -92,7 +105,7 @@ class Settings:
             whatsapp_verify_token=env.get("WEGWIJS_WHATSAPP_VERIFY_TOKEN", ""),
             whatsapp_phone_number_id=env.get("WEGWIJS_WHATSAPP_PHONE_NUMBER_ID", ""),
             whatsapp_api_url=env.get("WEGWIJS_WHATSAPP_API_URL", defaults.whatsapp_api_url),
-            rasa_token=env.get("WEGWIJS_RASA_TOKEN", "") or _token_file(var_dir, environment),
+            rasa_token=env.get("WEGWIJS_RASA_TOKEN", "") or _var_file(var_dir, "rasa-token", environment),
             office_hours=env.get("WEGWIJS_OFFICE_HOURS", defaults.office_hours),
             time_zone=env.get("WEGWIJS_TIME_ZONE", defaults.time_zone),
             closed_days=tuple(d.strip() for d in env.get("WEGWIJS_CLOSED_DAYS", "").split(",") if d.strip()),
@@ -105,6 +118,7 @@ class Settings:
                                                  defaults.retention_handoff_days),
             retention_complaint_days=_positive_int(env, "WEGWIJS_RETENTION_COMPLAINT_DAYS",
                                                    defaults.retention_complaint_days),
+            **_retention_settings(env, defaults),
         )
         if environment == "production" and not settings.rasa_token:
             raise SettingsError("WEGWIJS_RASA_TOKEN must be set in production (it guards Rasa's HTTP API)")
@@ -128,13 +142,84 @@ class Settings:
         return f"Settings(environment={self.environment!r}, database_url=<hidden>, ...)"
 
 
-def _token_file(var_dir: Path, environment: str) -> str:
-    """The token `make run` made for this machine (var/rasa-token), so the CLI in another terminal can use
-    Rasa's API. Development only: in production the token is always set explicitly."""
-    path = var_dir / "rasa-token"
+def _secret_settings(env: Mapping[str, str], var_dir: Path, environment: str) -> Dict[str, Any]:
+    """The secret key, the action server's token and the REST integration keys, checked.
+
+    In development, a secret not in the environment comes from the file `make run` made in var/ (so the
+    CLI in another terminal uses the same), else the secret key is random per process; in production every
+    one must be set. A key that is too short or publicly known is refused everywhere.
+    """
+    production = environment == "production"
+    secret_key = env.get("WEGWIJS_SECRET_KEY", "") or _var_file(var_dir, "secret-key", environment)
+    if not secret_key:
+        if production:
+            raise SettingsError("WEGWIJS_SECRET_KEY must be set in production")
+        secret_key = _PROCESS_SECRET_KEY
+    action_token = env.get("WEGWIJS_ACTION_SERVER_TOKEN", "") or _var_file(var_dir, "action-server-token",
+                                                                            environment)
+    if production and not action_token:
+        raise SettingsError("WEGWIJS_ACTION_SERVER_TOKEN must be set in production (it guards the action server)")
+    for name, value in (("WEGWIJS_SECRET_KEY", secret_key), ("WEGWIJS_ACTION_SERVER_TOKEN", action_token)):
+        problem = unusable_secret(value, name) if value else None
+        if problem:
+            raise SettingsError(problem)
+    return {"secret_key": secret_key, "action_server_token": action_token,
+            "rest_integration_keys": _integration_keys(env.get("WEGWIJS_REST_INTEGRATION_KEYS", ""))}
+
+
+def _integration_keys(value: str) -> Tuple[Tuple[str, str], ...]:
+    """`name:key,name:key` as ((name, key), ...); names are letters and digits, keys long and distinct."""
+    keys = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        name, _, key = item.partition(":")
+        name = name.strip()
+        if not _INTEGRATION_NAME_RE.match(name):
+            raise SettingsError(f"WEGWIJS_REST_INTEGRATION_KEYS: {name!r} is not a name of lower-case letters "
+                                "and digits (up to 20), written name:key")
+        problem = unusable_secret(key, f"WEGWIJS_REST_INTEGRATION_KEYS' key of {name!r}")
+        if problem:
+            raise SettingsError(problem)
+        keys.append((name, key))
+    names, values = [n for n, _ in keys], [k for _, k in keys]
+    if len(set(names)) != len(names) or len(set(values)) != len(values):
+        raise SettingsError("WEGWIJS_REST_INTEGRATION_KEYS: every integration needs a name and a key of its own")
+    return tuple(keys)
+
+
+def _security_limits(env: Mapping[str, str], defaults: "Settings") -> Dict[str, int]:
+    return {
+        "webchat_session_hours": _positive_int(env, "WEGWIJS_WEBCHAT_SESSION_HOURS",
+                                               defaults.webchat_session_hours, maximum=24 * 30),
+        "webchat_sessions_per_ip_hour": _positive_int(env, "WEGWIJS_WEBCHAT_SESSIONS_PER_IP_HOUR",
+                                                      defaults.webchat_sessions_per_ip_hour),
+        "verification_failure_budget": _positive_int(env, "WEGWIJS_VERIFICATION_FAILURE_BUDGET",
+                                                     defaults.verification_failure_budget),
+        "verification_failure_window_minutes": _positive_int(env, "WEGWIJS_VERIFICATION_FAILURE_WINDOW_MINUTES",
+                                                             defaults.verification_failure_window_minutes),
+    }
+
+
+def _var_file(var_dir: Path, name: str, environment: str) -> str:
+    """A secret `make run` made for this machine (var/<name>). Development only: in production every secret is
+    set explicitly."""
+    path = var_dir / name
     if environment == "production" or not path.is_file():
         return ""
     return path.read_text(encoding="utf-8").strip()
+
+
+def _retention_settings(env: Mapping[str, str], defaults: "Settings") -> Dict[str, int]:
+    """The retention periods of verification attempts, audit details, call-back numbers and console sessions."""
+    names = {"retention_attempt_days": "WEGWIJS_RETENTION_ATTEMPT_DAYS",
+             "retention_audit_detail_days": "WEGWIJS_RETENTION_AUDIT_DETAIL_DAYS",
+             "retention_callback_days": "WEGWIJS_RETENTION_CALLBACK_DAYS",
+             "retention_staff_session_days": "WEGWIJS_RETENTION_STAFF_SESSION_DAYS"}
+    periods = {field: _positive_int(env, name, getattr(defaults, field)) for field, name in names.items()}
+    if periods["retention_attempt_days"] < 2:  # bot/attempts.py: lock-outs look back a day and last up to a day
+        raise SettingsError("WEGWIJS_RETENTION_ATTEMPT_DAYS must be at least 2: lock-outs need the last two days")
+    return periods
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Optional[int] = None) -> int:

@@ -18,12 +18,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite files get their folder created and foreign keys switched on."""
+    """An engine for the URL; SQLite files get their folder created and foreign keys switched on.
+
+    SQL parameters are never part of an error's text (`hide_parameters`): they are complaint stories,
+    messages, phone numbers, and error texts end up in logs."""
     url_object = make_url(url)
     if url_object.get_backend_name() == "sqlite":
         if url_object.database and url_object.database != ":memory:":
             Path(url_object.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        engine = create_engine(url, future=True, hide_parameters=True, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -33,7 +36,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -47,6 +47,7 @@ class Case(Base):
     loan_granted_cents = Column(Integer)  # whole cents: exact on every database
     loan_used_cents = Column(Integer)
     contact_name = Column(String(200))
+    contact_username = Column(String(80))  # the contact person's console account; routes handoffs (bot/handoff)
     contact_email = Column(String(200))
     contact_phone = Column(String(50))
     municipality = Column(String(200))
@@ -67,7 +68,9 @@ class VerificationAttempt(Base):
 
 # --- handoffs and the staff console -----------------------------------------------------------------
 
-STAFF_ROLES = ("contact_person", "coordinator")
+# Who may see and do what, per role, is bot/authorization.py: contact persons the handoff queue, the complaints
+# role the complaints, coordinators everything (but nobody a complaint about themselves).
+STAFF_ROLES = ("contact_person", "coordinator", "complaints")
 # The handoff state machine, used by the moves (bot/handoff/workflow.py) and the queries alike:
 # waiting -> taken -> handed_back | closed; waiting -> closed. Handed back and closed are final.
 HANDOFF_TRANSITIONS: Dict[str, FrozenSet[str]] = {
@@ -82,18 +85,31 @@ STAFF_MESSAGE_STATUSES = ("pending", "sent", "failed")
 
 
 class Staff(Base):
-    """A named console account. Contact persons see their own and the shared queue; coordinators all."""
+    """A named console account; what each role may see is bot/authorization.py. A disabled account cannot log in."""
 
     __tablename__ = "staff"
 
     id = Column(Integer, primary_key=True)
     username = Column(String(80), nullable=False, unique=True)
-    display_name = Column(String(200), nullable=False)  # matched to a case's contact_name for routing
+    display_name = Column(String(200), nullable=False)  # routing falls back to a case's contact_name
     role = Column(String(20), nullable=False)  # STAFF_ROLES
     password_hash = Column(String(255), nullable=False)
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utc_now)
+    disabled_at = Column(DateTime)  # `python -m bot staff disable`: no login, no sessions, no new handoffs
+
+
+class LoginFailure(Base):
+    """Failed console logins of one (typed username, address) pair, as a keyed hash: each failure past a few
+    makes that pair wait longer before the next try (bot/console/accounts.py). A stranger elsewhere cannot
+    make an account wait."""
+
+    __tablename__ = "login_failures"
+
+    id = Column(Integer, primary_key=True)
+    key_hash = Column(String(64), nullable=False, unique=True)
+    failures = Column(Integer, nullable=False, default=0)
+    last_failed_at = Column(DateTime, nullable=False, default=utc_now, index=True)
+    blocked_until = Column(DateTime)
 
 
 class StaffSession(Base):
@@ -212,7 +228,7 @@ class Complaint(Base):
     kind = Column(String(10), nullable=False)  # COMPLAINT_KINDS
     reference = Column(String(20), unique=True)  # KL-2026-7F3K9Q; complaints only
     code_hash = Column(String(64))  # the short code given at filing, keyed hash
-    sender_id = Column(String(255), nullable=False, index=True)
+    sender_id = Column(String(255), index=True)  # NULL once retention anonymised it (bot/privacy/erasure.py)
     channel = Column(String(40), nullable=False)
     language = Column(String(5), nullable=False)
     body = Column(String(20), nullable=False)  # bodies in data/complaints.yml, or "objection"

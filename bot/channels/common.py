@@ -11,11 +11,26 @@ UNSUPPORTED_PAYLOAD = "/unsupported_message"
 # Rasa's internal commands and the reminders' intents: typed by a user, they are just words.
 _RESERVED_PAYLOAD_RE = re.compile(r"^\s*/(?:restart|back|session_start|EXTERNAL_\w*)(?![\w-])", re.IGNORECASE)
 # Conversation ids (Rasa's sender ids) carry their channel, so no channel can speak for another channel's
-# user. Declared here only: the channels build and strip their ids with these, the REST channel refuses them.
+# user. Declared here only: the channels build and strip their ids with these, and refuse the others'.
 TELEGRAM_SENDER_PREFIX = "tg-"  # "tg-<chat id>"
 WHATSAPP_SENDER_PREFIX = "wa-"  # "wa-<phone number>"
 WEBCHAT_SENDER_PREFIX = "web-"  # "web-<session id>"
-CHANNEL_PREFIXES = (TELEGRAM_SENDER_PREFIX, WHATSAPP_SENDER_PREFIX, WEBCHAT_SENDER_PREFIX)
+REST_SENDER_PREFIX = "rest-"  # "rest-<integration>-<its id>": a REST caller with an integration key
+CHANNEL_PREFIXES = (TELEGRAM_SENDER_PREFIX, WHATSAPP_SENDER_PREFIX, WEBCHAT_SENDER_PREFIX, REST_SENDER_PREFIX)
+# Ids no message may come from: what retention and erasure write instead of a sender (older versions wrote
+# "anonymised" into complaints; the audit log keeps "erased:<hash>"). A message as one of them could read or
+# erase what belongs to nobody.
+RESERVED_SENDER_IDS = frozenset({"anonymised", "anonymized", "anonymous"})
+ERASED_SENDER_PREFIX = "erased:"
+
+
+def reserved_sender(sender_id: str, own_prefix: str = "") -> bool:
+    """True when no message may come from `sender_id`: empty, a pseudo-sender of retention or erasure, or
+    an id of another channel than the one whose prefix is `own_prefix`."""
+    folded = sender_id.strip().casefold()
+    if not folded or folded in RESERVED_SENDER_IDS or folded.startswith(ERASED_SENDER_PREFIX):
+        return True
+    return any(folded.startswith(prefix) for prefix in CHANNEL_PREFIXES if prefix != own_prefix)
 
 
 def as_typed(text: str) -> str:

@@ -5,21 +5,27 @@ the webhook was registered; updates with a wrong or missing secret are refused. 
 (`python -m bot telegram poll`) fetches updates itself and posts them to the same webhook, so both modes
 share one code path. The Bot API address is a setting, so tests point the real PTB client at a local
 server that plays the Bot API.
+
+Only private chats are answered: in a group every member would share one conversation (a verified case,
+a complaint). A group is told once (per Rasa process) that the assistant works in private chats.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic.request import Request
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.channels.common import TELEGRAM_SENDER_PREFIX, UNSUPPORTED_PAYLOAD, as_typed, split_message
+from bot.channels.common import TELEGRAM_SENDER_PREFIX, UNSUPPORTED_PAYLOAD, RecentIds, as_typed, split_message
 from bot.channels.webhook import Incoming, NotAnUpdate, WebhookInput
 from bot.config import Settings
+from bot.content.catalogue import Catalogue
+from bot.language.detection import SUPPORTED_LANGUAGES
 from bot.limits import ChannelLimits
 from bot.security import same_secret
 
@@ -32,6 +38,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NOT_AN_UPDATE = "not a Telegram update"
 PARSE_ERRORS = (TypeError, ValueError, KeyError, AttributeError)  # what PTB raises for a malformed update
 
+# What a group chat is told once (data/content/<lang>.yml).
+PRIVATE_CHATS_ONLY = "notice_private_chats_only"
 # Commands map to what a user could also have typed or pressed.
 COMMANDS = {"/start": "/greet", "/help": "/help", "/language": "/change_language", "/stop": "/deny"}
 
@@ -118,13 +126,18 @@ class TelegramInput(WebhookInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
         settings = Settings.from_env()
         return cls(settings.telegram_token, settings.telegram_secret, settings.telegram_api_url,
-                   settings.channel_limits())
+                   settings.channel_limits(), settings.content_dir, settings.default_language)
 
-    def __init__(self, token: Optional[str], secret: Optional[str], api_url: str, limits: ChannelLimits) -> None:
+    def __init__(self, token: Optional[str], secret: Optional[str], api_url: str, limits: ChannelLimits,
+                 content_dir: Optional[Path] = None, default_language: str = "nl") -> None:
         super().__init__(bool(token and secret), limits)
         self.bot = Bot(token, base_url=api_url) if self.enabled else None
         self.secret = secret
         self._initialised = False
+        self.content_dir = content_dir or Settings().content_dir
+        self.default_language = default_language
+        self.groups_told = RecentIds()
+        self._catalogue: Optional[Catalogue] = None
 
     def output_channel(self, report_errors: bool) -> OutputChannel:
         return TelegramOutput(self.bot, report_errors=report_errors)
@@ -178,8 +191,23 @@ class TelegramInput(WebhookInput):
                 text = COMMANDS.get(message.text.split("@")[0].strip(), as_typed(message.text))
         if chat is None or not isinstance(chat.id, int):
             return None
+        if chat.type != Chat.PRIVATE:  # a group, supergroup or channel: no shared conversation
+            await self._tell_group_once(chat.id, user.language_code if user is not None else None)
+            return None
         metadata = {}
         if user is not None and user.language_code:
             metadata["language_hint"] = user.language_code.split("-")[0].lower()
         return UserMessage(text, self.output_channel(report_errors=False), self.sender_id(chat.id),
                            input_channel=self.name(), metadata=metadata)
+
+    async def _tell_group_once(self, chat_id: int, language_code: Optional[str]) -> None:
+        """Says, once per group and process, that the assistant answers in private chats only."""
+        if self.groups_told.seen_before(chat_id):
+            return
+        language = (language_code or "").split("-")[0].lower()
+        if language not in SUPPORTED_LANGUAGES:
+            language = self.default_language
+        if self._catalogue is None:
+            self._catalogue = Catalogue.load(self.content_dir)
+        text = self._catalogue.render(PRIVATE_CHATS_ONLY, language).text
+        await self.output_channel(report_errors=False).send_text_message(str(chat_id), text)

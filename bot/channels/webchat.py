@@ -4,6 +4,10 @@ Like Rasa's REST channel, a POST returns the bot's answers at once. Unlike it, a
 back (`GET /history`): the widget shows the history after a page reload and picks up staff replies that
 the console relays while nobody is typing. A conversation is identified by a session token the channel
 issues and signs (`POST /session`), so nobody can read another person's conversation by guessing an id.
+The token carries its expiry (WEGWIJS_WEBCHAT_SESSION_HOURS, signed with it): on a shared computer an old
+conversation cannot be picked up again once it has expired. New sessions are limited per address
+(WEGWIJS_WEBCHAT_SESSIONS_PER_IP_HOUR), so one address cannot open conversations, or fill the handoff queue
+with them, without end.
 """
 from __future__ import annotations
 
@@ -11,17 +15,18 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, WEBCHAT_SENDER_PREFIX, as_typed
+from bot.channels.common import TOO_MANY, WEBCHAT_SENDER_PREFIX, as_typed, reserved_sender
 from bot.config import Settings
 from bot.language.detection import SUPPORTED_LANGUAGES, text_direction
-from bot.limits import ChannelLimits
-from bot.security import same_secret
+from bot.limits import ChannelLimits, RateLimiter
+from bot.security import same_secret, unusable_secret
 
 logger = logging.getLogger(__name__)
 
@@ -64,29 +69,43 @@ class WebChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
         settings = Settings.from_env()
-        return cls(settings.secret_key, settings.channel_limits())
+        return cls(settings.secret_key, settings.channel_limits(), settings.webchat_session_hours * 3600,
+                   settings.webchat_sessions_per_ip_hour)
 
-    def __init__(self, secret_key: str, limits: ChannelLimits) -> None:
+    def __init__(self, secret_key: str, limits: ChannelLimits, session_seconds: int = 12 * 3600,
+                 sessions_per_ip_hour: int = 60, clock: Callable[[], float] = time.time) -> None:
+        problem = unusable_secret(secret_key, "WEGWIJS_SECRET_KEY")
+        if problem:  # a known or short key would let anyone sign a session (bot/config.py refuses it too)
+            raise ValueError(problem)
         self.secret_key = secret_key.encode("utf-8")
         self.limits = limits
+        self.session_seconds = session_seconds
+        self.new_sessions = RateLimiter(sessions_per_ip_hour, window=3600.0)
+        self.clock = clock
 
     # --- sessions ----------------------------------------------------------------------------------
 
-    def _signature(self, session_id: str) -> str:
-        return hmac.new(self.secret_key, f"webchat:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    def _signature(self, session_id: str, expires: str) -> str:
+        signed = f"webchat:{session_id}:{expires}".encode()
+        return hmac.new(self.secret_key, signed, hashlib.sha256).hexdigest()[:32]
 
     def new_session(self) -> str:
+        """A token "<session id>.<expiry, Unix seconds>.<signature>"."""
         session_id = secrets.token_urlsafe(18)
-        return f"{session_id}.{self._signature(session_id)}"
+        expires = str(int(self.clock()) + self.session_seconds)
+        return f"{session_id}.{expires}.{self._signature(session_id, expires)}"
 
     def sender_for(self, token: Any) -> Optional[str]:
-        """The conversation id for a session token the channel issued, else None."""
-        if not isinstance(token, str) or token.count(".") != 1:
+        """The conversation id for an unexpired session token the channel issued, else None."""
+        if not isinstance(token, str) or token.count(".") != 2:
             return None
-        session_id, signature = token.split(".")
-        if not session_id or not same_secret(signature, self._signature(session_id)):
+        session_id, expires, signature = token.split(".")
+        if not session_id or not expires.isascii() or not expires.isdigit() or len(expires) > 12:
             return None
-        return WEBCHAT_SENDER_PREFIX + session_id
+        if not same_secret(signature, self._signature(session_id, expires)) or int(expires) <= self.clock():
+            return None
+        sender = WEBCHAT_SENDER_PREFIX + session_id
+        return None if reserved_sender(sender, WEBCHAT_SENDER_PREFIX) else sender
 
     # --- HTTP --------------------------------------------------------------------------------------
 
@@ -99,16 +118,18 @@ class WebChatInput(InputChannel):
 
         @webchat.post("/session")
         async def session(request: Request) -> response.HTTPResponse:
-            if not self.limits.addresses.allow(request.remote_addr or request.ip):
+            address = request.remote_addr or request.ip
+            if not self.limits.addresses.allow(address) or not self.new_sessions.allow(address):
                 return response.json(TOO_MANY, status=429)
-            return response.json({"session": self.new_session()})
+            return response.json({"session": self.new_session(), "expires_in": self.session_seconds})
 
         @webchat.post("/webhook")
         async def receive(request: Request) -> response.HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             sender = self.sender_for(body.get("session"))
             if sender is None:
-                return response.json({"error": "unknown session: ask for a new one at /session"}, status=403)
+                return response.json({"error": "unknown or expired session: ask for a new one at /session"},
+                                     status=403)
             text = body.get("message")
             if not isinstance(text, str):
                 return response.json({"error": "message must be text"}, status=400)
@@ -128,7 +149,7 @@ class WebChatInput(InputChannel):
         async def history(request: Request) -> response.HTTPResponse:
             sender = self.sender_for(request.args.get("session"))
             if sender is None:
-                return response.json({"error": "unknown session"}, status=403)
+                return response.json({"error": "unknown or expired session"}, status=403)
             try:
                 after = float(request.args.get("after") or 0)
             except ValueError:

@@ -24,7 +24,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import TOO_MANY, RecentIds
+from bot.channels.common import TOO_MANY, RecentIds, reserved_sender
 from bot.limits import ChannelLimits
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -124,6 +124,9 @@ class WebhookInput(InputChannel):
             new += 1
             message = await self.user_message(update)  # NotAnUpdate: the id stays seen (a redelivery is no better)
             if message is None:
+                continue
+            if reserved_sender(message.sender_id, self.SENDER_PREFIX):  # never: the channel builds the ids
+                self.logger.warning("%s update with a reserved conversation id dropped", self.TITLE)
                 continue
             if not self.limits.senders.allow(message.sender_id):
                 self.recent.forget(key)  # "slow down": the app delivers it again later, and then it is answered

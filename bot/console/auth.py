@@ -1,5 +1,6 @@
 """Logging in and out of the console, and who may see a console page (a staff session; on a POST its CSRF
-token too). Passwords, lock-out and sessions are in bot/console/accounts.py."""
+token too; what each role may do is bot/authorization.py). Passwords, the growing wait after failed logins
+and sessions are in bot/console/accounts.py."""
 from __future__ import annotations
 
 import secrets
@@ -22,6 +23,8 @@ from bot.console.http import (
 from bot.db import transaction
 
 NOTICES: dict = {}
+# The one answer to every failed login: it never tells whether the account exists or must wait.
+LOGIN_FAILED = "Wrong username or password. After several wrong tries, wait a little before the next one."
 LOGIN_FORM_SECONDS = 3600
 SESSION_COOKIE_SECONDS = 36000
 
@@ -54,17 +57,15 @@ async def login_form(console: Console, request: Request) -> response.HTTPRespons
 
 
 async def login(console: Console, request: Request) -> response.HTTPResponse:
-    if not console.login_attempts.allow(request.remote_addr or request.ip):
+    address = request.remote_addr or request.ip
+    if not console.login_attempts.allow(address):
         return login_page(console, "Too many login attempts from this address: wait a minute.", status=429)
     if not form_token_matches(request, request.cookies.get(LOGIN_COOKIE)):
         return login_page(console, "The form was out of date; please try again.", status=403)
-    username = (request.form.get("username") or "").strip()
-    with transaction(console.sessions) as session:
-        result, token = log_in(session, username, request.form.get("password") or "")
+    token = await log_in(console.sessions, console.settings.secret_key, request.form.get("username") or "",
+                         request.form.get("password") or "", address)
     if token is None:
-        if result.locked_until:
-            return login_page(console, "Too many failed attempts: this account is locked for 15 minutes.", status=429)
-        return login_page(console, "Wrong username or password.", status=401)
+        return login_page(console, LOGIN_FAILED, status=401)
     answer = response.redirect("/console/")
     set_cookie(answer, COOKIE, token, max_age=SESSION_COOKIE_SECONDS, secure=console.secure_cookies)
     delete_cookie(answer, LOGIN_COOKIE)

@@ -24,7 +24,7 @@ NOTICES = {
     "not_told_yet": "Saved, but the newcomer was not told yet ({reason}); use 'tell the newcomer again'.",
     "told": "The newcomer has been told.",
     "no_such_complaint": "There is no such complaint.",
-    "theme_not_changed": "{reason}",  # the rule's own words: "choose one of the themes"
+    "theme_not_changed": "Theme not changed: {reason}.",
     "theme_changed": "Theme changed.",
 }
 
@@ -36,7 +36,7 @@ def back_to(console: Console, request: Request, complaint_id: int, told: Notice)
 async def complaints_page(console: Console, request: Request) -> response.HTTPResponse:
     filters = {key: request.args.get(key, "") for key in FILTERS}
     with console.sessions() as session:
-        rows = register.find_complaints(session, register.ComplaintFilter(**filters))
+        rows = register.find_complaints(session, request.ctx.staff, register.ComplaintFilter(**filters))
     return console.page(request, "complaints.html", rows=rows, filters=filters, statuses=COMPLAINT_STATUSES,
                         bodies=list(register.bodies().weeks), overdue=register.overdue)
 
@@ -73,9 +73,10 @@ async def complaint_status(console: Console, request: Request, complaint_id: int
 
 
 async def complaint_tell_again(console: Console, request: Request, complaint_id: int) -> response.HTTPResponse:
-    with console.sessions() as session:
-        complaint = register.complaint_by_id(session, complaint_id)
-    if complaint is None:
+    try:
+        with console.sessions() as session:
+            complaint = register.staff_complaint(session, request.ctx.staff, complaint_id)
+    except register.ComplaintError:
         return back_to(console, request, complaint_id, notice("no_such_complaint"))
     problem = await announce(console, complaint)
     return back_to(console, request, complaint_id, problem or notice("told"))

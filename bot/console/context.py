@@ -1,5 +1,5 @@
 """What the console's handlers share: the settings, both databases, Rasa's API, the templates, the notices,
-the per-handoff locks and the login rate limit; and how a page is rendered or redirected to."""
+the per-handoff locks and the login rate limit; and how a page is rendered, refused or redirected to."""
 from __future__ import annotations
 
 import asyncio
@@ -13,17 +13,26 @@ from sanic import response
 from sanic.request import Request
 from sqlalchemy.orm import sessionmaker
 
+from bot import authorization
+from bot.audit import audit
 from bot.config import Settings
 from bot.console.http import SECURITY_HEADERS, Notice, Notices, redirect
-from bot.db import make_engine, sessions_for
+from bot.db import make_engine, sessions_for, transaction
 from bot.language.detection import SUPPORTED_LANGUAGES
 from bot.limits import RateLimiter
+from bot.models import Handoff
 from bot.rasa_api import RasaApi
 from bot.transcripts import Transcripts
 
 BOT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = BOT_DIR / "templates" / "console"
 STATIC_DIR = BOT_DIR / "static" / "console"
+# What a refused page says, per bot/authorization.py REASONS.
+REFUSALS = {
+    "role": "This part of the console is not for your role.",
+    "not_yours": "This handoff is not in your queue.",
+    "about_you": "A complaint in this conversation may be about you, so a colleague handles it.",
+}
 
 
 def _minutes(value: int) -> str:
@@ -66,11 +75,21 @@ class Console:
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> response.HTTPResponse:
         """A page for the logged-in staff member, with the notice a redirect brought (if the console made it)."""
         notice = self.notices.shown(request.ctx.csrf, request.args)
-        return self.render(name, status=status, staff=request.ctx.staff, csrf=request.ctx.csrf, notice=notice,
-                           **context)
+        staff = request.ctx.staff
+        return self.render(name, status=status, staff=staff, csrf=request.ctx.csrf, notice=notice,
+                           may=lambda permission: authorization.may(staff, permission), **context)
 
     def not_found(self, request: Request, message: str) -> response.HTTPResponse:
-        return self.page(request, "error.html", status=404, message=message)
+        return self.page(request, "error.html", status=404, heading="Not found", message=message)
+
+    def refused(self, request: Request, where: str, refusal: authorization.Refused) -> response.HTTPResponse:
+        """403 for what the policy does not allow this staff member; the refusal goes to the audit log."""
+        with transaction(self.sessions) as session:
+            handoff = session.get(Handoff, refusal.handoff_id) if refusal.handoff_id else None
+            audit(session, request.ctx.staff, "refused", handoff, sender_id=refusal.sender_id,
+                  detail=f"{where}: {refusal.reason} ({refusal.what})"[:200])
+        return self.page(request, "error.html", status=403, heading="Not allowed",
+                         message=REFUSALS[refusal.reason])
 
     def redirect(self, request: Request, path: str, notice: Optional[Notice] = None,
                  **query: str) -> response.HTTPResponse:

@@ -9,6 +9,7 @@ from sanic import response
 from sanic.request import Request
 from sqlalchemy.orm import Session
 
+from bot import authorization
 from bot.audit import audit
 from bot.cases import summarise
 from bot.console.context import Console
@@ -38,7 +39,12 @@ def back_to(console: Console, request: Request, handoff_id: int,
 
 
 async def home(console: Console, request: Request) -> response.HTTPResponse:
-    return response.redirect("/console/queue?view=waiting")
+    """The first page of the staff member's role: the queue, the complaints, or else the numbers."""
+    if authorization.may(request.ctx.staff, "handoffs"):
+        return response.redirect("/console/queue?view=waiting")
+    if authorization.may(request.ctx.staff, "complaints"):
+        return response.redirect("/console/complaints")
+    return response.redirect("/console/stats")
 
 
 async def queue_page(console: Console, request: Request) -> response.HTTPResponse:
@@ -46,7 +52,9 @@ async def queue_page(console: Console, request: Request) -> response.HTTPRespons
     view = view if view in QUEUE_VIEWS else "waiting"
     with console.sessions() as session:
         rows = workflow.queue(session, request.ctx.staff, view)
-    activity = console.transcripts.last_user_activity(h.sender_id for h in rows)
+    # The newcomer's last message counts for open handoffs only: after its end it is not the handoff's any more.
+    activity = console.transcripts.last_user_activity(h.sender_id for h in rows
+                                                      if authorization.transcript_until(h) is None)
     rows = sorted(rows, key=lambda h: max(h.updated_at, activity.get(h.sender_id, h.updated_at)), reverse=True)
     template = "queue_rows.html" if request.args.get("fragment") else "queue.html"
     return console.page(request, template, view=view, views=QUEUE_VIEWS, handoffs=rows, activity=activity,
@@ -56,7 +64,8 @@ async def queue_page(console: Console, request: Request) -> response.HTTPRespons
 def handoff_context(console: Console, session: Session, staff: Staff, handoff_id: int) -> Dict[str, Any]:
     details = workflow.handoff_details(session, staff, handoff_id)
     handoff = details.handoff
-    lines = console.transcripts.transcript(handoff.sender_id)
+    until = authorization.transcript_until(handoff)  # a finished handoff: the conversation up to its end
+    lines = [line for line in console.transcripts.transcript(handoff.sender_id) if until is None or line.at <= until]
     last_user = max((line.at for line in lines if line.kind == "user"), default=None)
     return dict(handoff=handoff, case=summarise(details.case) if details.case else None, lines=lines,
                 messages=details.messages, colleagues=details.colleagues, outcomes=workflow.OUTCOMES,

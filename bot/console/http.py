@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import string
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 from urllib.parse import quote, urlencode
@@ -42,7 +44,13 @@ def set_cookie(answer: response.HTTPResponse, name: str, value: str, max_age: in
 
 
 def delete_cookie(answer: response.HTTPResponse, name: str) -> None:
-    del answer.cookies[name]
+    """Ends a console cookie in the browser: the same name and path it was set with, expired now."""
+    answer.cookies[name] = ""
+    cookie = answer.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = COOKIE_PATH
+    cookie["max-age"] = 0
 
 
 def form_token_matches(request: Request, expected: Optional[str]) -> bool:
@@ -80,6 +88,7 @@ class Notices:
     def __init__(self, secret: str, texts: Mapping[str, str]) -> None:
         self.secret = secret
         self.texts = dict(texts)
+        self.shapes = [_shape(text) for text in self.texts.values()]
 
     def text(self, chosen: Notice) -> str:
         """The notice's text; an unknown key or a missing detail is a mistake in the console (KeyError)."""
@@ -102,7 +111,15 @@ class Notices:
         text, seal = args.get("notice"), args.get("seal")
         if not text or not same_secret(seal, self.seal(session_key, text)):
             return None
-        return text
+        # Even a sealed text shows only when it is one of the fixed notices (details filled in).
+        return text if any(shape.fullmatch(text) for shape in self.shapes) else None
+
+
+def _shape(text: str) -> "re.Pattern[str]":
+    """A fixed notice as a pattern: its own words, with anything (on one line) where a detail goes."""
+    parts = [re.escape(literal) + ("" if name is None else "[^\n]*")
+             for literal, name, _, _ in string.Formatter().parse(text)]
+    return re.compile("".join(parts))
 
 
 def redirect(path: str, **query: Optional[str]) -> response.HTTPResponse:

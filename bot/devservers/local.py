@@ -33,6 +33,10 @@ class Servers:
     database_url: Optional[str] = None  # default: a SQLite file in `directory`
     extra_env: Dict[str, str] = field(default_factory=dict)
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))  # Rasa's HTTP API
+    # Random per set, as `make run` makes them: nothing signed or hashed with a public key, and an action
+    # server that answers only this set's Rasa.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    action_server_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def rasa_url(self) -> str:
@@ -52,6 +56,8 @@ class Servers:
             WEGWIJS_WEB_PORT=str(self.web_port),
             WEGWIJS_RASA_URL=self.rasa_url,
             WEGWIJS_RASA_TOKEN=self.rasa_token,
+            WEGWIJS_SECRET_KEY=self.secret_key,
+            WEGWIJS_ACTION_SERVER_TOKEN=self.action_server_token,
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
         )
@@ -67,6 +73,14 @@ class Servers:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def cors_origins(self) -> List[str]:
+        """The sites allowed to call Rasa from a browser: WEGWIJS_WIDGET_ORIGINS (space- or comma-separated), by
+        default the web app's own (its widget demo page). Never `*`: Rasa's HTTP API is on."""
+        origins = self.env().get("WEGWIJS_WIDGET_ORIGINS", "").replace(",", " ").split() or [self.web_url]
+        if "*" in origins:
+            raise ValueError("WEGWIJS_WIDGET_ORIGINS=* is refused while Rasa's HTTP API is on: name the sites")
+        return origins
+
     def _spawn(self, name: str, args: List[str]) -> None:
         log = open(self.directory / f"{name}.log", "wb")
         self.processes.append(
@@ -75,11 +89,15 @@ class Servers:
 
     def start(self, timeout: float = 240.0) -> "Servers":
         self.directory.mkdir(parents=True, exist_ok=True)
+        for name, value in (("secret-key", self.secret_key), ("action-server-token", self.action_server_token)):
+            descriptor = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(value + "\n")
         endpoints = self.write_endpoints()
         python = sys.executable
         subprocess.run([python, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=self.env(), check=True,
                        capture_output=True)
-        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port),
+        self._spawn("actions", [python, "-m", "actions.server", "--port", str(self.actions_port),
                                 "--logging-config_file", str(ROOT / "logging.yml")])
         self._spawn("web", [python, "-m", "bot", "serve"])
         self._spawn(
@@ -88,7 +106,7 @@ class Servers:
                 str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
                 "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
                 "--port", str(self.rasa_port), "--enable-api", f"--auth-token={self.rasa_token}",
-                "--cors", "*", "--logging-config-file", str(ROOT / "logging.yml"),
+                "--cors", *self.cors_origins(), "--logging-config-file", str(ROOT / "logging.yml"),
             ],
         )
         deadline = time.monotonic() + timeout

@@ -52,6 +52,7 @@ class ScaledServers:
     nginx: str = field(default_factory=lambda: nginx_path() or NGINX)
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    action_server_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     webhook_rate: str = NginxSettings.webhook_rate
     login_rate: str = NginxSettings.login_rate
     # None: deploy/endpoints.yml as it is; e.g. "redis" to try Rasa's own RedisLockStore instead.
@@ -115,6 +116,7 @@ class ScaledServers:
             WEGWIJS_WEB_PORT=str(self.web_port),
             WEGWIJS_RASA_URL=self.rasa_api_url,
             WEGWIJS_RASA_TOKEN=self.rasa_token,
+            WEGWIJS_ACTION_SERVER_TOKEN=self.action_server_token,
             WEGWIJS_ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_lb_port}/webhook",
             WEGWIJS_NLG_URL=f"{self.web_url}/nlg",
             WEGWIJS_REDIS_HOST=REDIS_HOST,
@@ -171,7 +173,10 @@ class ScaledServers:
         if prepared.returncode != 0:
             raise RuntimeError(f"preparing the databases failed:\n{prepared.stdout}\n{prepared.stderr}")
         try:
-            origins = os.environ.get("WEGWIJS_WIDGET_ORIGINS", "*").replace(",", " ").split() or ["*"]
+            # The widget's sites (never `*`: Rasa's HTTP API is on); by default the web app's own.
+            origins = self.env().get("WEGWIJS_WIDGET_ORIGINS", "").replace(",", " ").split() or [self.web_url]
+            if "*" in origins:
+                raise ValueError("WEGWIJS_WIDGET_ORIGINS=* is refused while Rasa's HTTP API is on: name the sites")
             # The project's logging (no message text in the logs), when it has one.
             logging_config = ROOT / "logging.yml"
             sdk_logging = ["--logging-config_file", str(logging_config)] if logging_config.exists() else []
@@ -179,7 +184,7 @@ class ScaledServers:
             for i, port in enumerate(self.actions_ports):
                 self._spawn(
                     f"actions{i + 1}",
-                    [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port), *sdk_logging],
+                    [python, "-m", "actions.server", "--port", str(port), *sdk_logging],
                 )
             self._spawn("web", [python, "-m", "bot", "serve"])
             for i, port in enumerate(self.rasa_ports):

@@ -12,7 +12,6 @@ from bot.handoff.workflow import (
     hand_back,
     latest_handoff,
     mark_relayed,
-    may_see,
     open_handoff,
     pending_messages,
     queue,
@@ -27,6 +26,6 @@ from bot.handoff.workflow import (
 __all__ = [
     "DAY_NAMES", "HANDOFF_REASONS", "OUTCOMES", "HandoffConflict", "HandoffError", "HandoffRequest", "OfficeHours",
     "OfficeHoursError", "add_staff_message", "close", "dutch_public_holidays", "get_handoff", "hand_back",
-    "latest_handoff", "mark_relayed", "may_see", "open_handoff", "pending_messages", "queue", "reassign",
+    "latest_handoff", "mark_relayed", "open_handoff", "pending_messages", "queue", "reassign",
     "reply_window_closed", "request_handoff", "save_callback_phone", "take", "waiting_minutes",
 ]

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from bot import authorization
 from bot.audit import audit
 from bot.cases import find_case
 from bot.models import (
@@ -65,15 +66,29 @@ class HandoffRequest:
     case_number: Optional[str] = None
 
 
+def _handles_handoffs() -> object:
+    """Accounts that can take a handoff: active, in a role that sees the queue."""
+    return Staff.disabled_at.is_(None) & Staff.role.in_(authorization.PERMISSIONS["handoffs"])
+
+
 def contact_person_for(session: Session, case_number: Optional[str]) -> Optional[Staff]:
-    """The console account of a verified newcomer's own contact person (matched by name), if any."""
+    """The console account of a verified newcomer's own contact person, if any: by the case's
+    `contact_username` when the case file gives one; otherwise by name, only when exactly one account has it
+    (two colleagues with the same name: the shared queue, never a guess)."""
     if not case_number:
         return None
     case = find_case(session, case_number)
-    if case is None or not case.contact_name:
+    if case is None:
+        return None
+    if case.contact_username:
+        return session.scalars(select(Staff).where(Staff.username == case.contact_username.strip().lower(),
+                                                   _handles_handoffs())).first()
+    if not case.contact_name:
         return None
     name = case.contact_name.strip().lower()
-    return session.scalars(select(Staff).where(func.lower(Staff.display_name) == name).order_by(Staff.id)).first()
+    namesakes = session.scalars(select(Staff).where(func.lower(Staff.display_name) == name, _handles_handoffs())
+                                .limit(2)).all()
+    return namesakes[0] if len(namesakes) == 1 else None
 
 
 def open_handoff(session: Session, sender_id: str) -> Optional[Handoff]:
@@ -136,16 +151,20 @@ def _move(session: Session, handoff_id: int, new_status: str, **values: object) 
 
 
 def may_see(staff: Staff, handoff: Handoff) -> bool:
-    """Coordinators see all; a contact person the shared queue, their own and what they took."""
-    if staff.role == "coordinator":
-        return True
-    return handoff.assigned_to_id in (None, staff.id) or handoff.taken_by_id == staff.id
+    """True when this staff member may see this (stored) handoff: bot/authorization.py's rule."""
+    try:
+        authorization.check_handoff(object_session(handoff), staff, handoff)
+    except authorization.Refused:
+        return False
+    return True
 
 
 def get_handoff(session: Session, staff: Staff, handoff_id: int) -> Handoff:
+    """The handoff, when this staff member may see it (bot/authorization.py; otherwise `Refused`)."""
     handoff = session.get(Handoff, handoff_id)
-    if handoff is None or not may_see(staff, handoff):
+    if handoff is None:
         raise HandoffError("no such handoff")
+    authorization.check_handoff(session, staff, handoff)
     return handoff
 
 
@@ -158,7 +177,8 @@ def take(session: Session, staff: Staff, handoff_id: int) -> Handoff:
 
 def _require_holder(session: Session, staff: Staff, handoff_id: int) -> Handoff:
     handoff = get_handoff(session, staff, handoff_id)
-    if handoff.status == "taken" and handoff.taken_by_id != staff.id and staff.role != "coordinator":
+    if (handoff.status == "taken" and handoff.taken_by_id != staff.id
+            and not authorization.may(staff, "act_for_colleagues")):
         raise HandoffConflict(handoff)
     return handoff
 
@@ -181,12 +201,11 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Hand
 
 def reassign(session: Session, staff: Staff, handoff_id: int, assignee_id: Optional[int]) -> Handoff:
     """A coordinator gives a waiting handoff to a colleague (or back to the shared queue)."""
-    if staff.role != "coordinator":
-        raise HandoffError("only a coordinator can reassign")
+    authorization.require(staff, "reassign")
     handoff = get_handoff(session, staff, handoff_id)
     if handoff.status != "waiting":
         raise HandoffConflict(handoff)
-    assignee = session.get(Staff, assignee_id) if assignee_id else None
+    assignee = session.scalars(select(Staff).where(Staff.id == assignee_id, _handles_handoffs())).first()
     if assignee_id and assignee is None:
         raise HandoffError("no such colleague")
     handoff.assigned_to_id = assignee.id if assignee else None
@@ -272,18 +291,15 @@ def save_callback_phone(session: Session, sender_id: str, phone: str) -> Optiona
 
 
 def queue(session: Session, staff: Staff, view: str) -> Sequence[Handoff]:
-    """waiting: open handoffs nobody took that this person may take; mine: theirs; all: everything visible."""
-    query = select(Handoff)
+    """waiting: open handoffs nobody took that this person may take; mine: theirs; all: everything visible
+    (what is visible is bot/authorization.py's, as for a single handoff)."""
+    query = select(Handoff).where(authorization.visible_handoffs(staff))
     if view == "waiting":
         query = query.where(Handoff.status == "waiting")
     elif view == "mine":
         query = query.where(
             Handoff.status.in_(OPEN_HANDOFF_STATUSES),
             or_(Handoff.taken_by_id == staff.id, Handoff.assigned_to_id == staff.id),
-        )
-    if staff.role != "coordinator":
-        query = query.where(
-            or_(Handoff.assigned_to_id.is_(None), Handoff.assigned_to_id == staff.id, Handoff.taken_by_id == staff.id)
         )
     return list(session.scalars(query.order_by(Handoff.updated_at.desc()).limit(500)))
 
@@ -295,7 +311,7 @@ class HandoffDetails:
     handoff: Handoff
     case: Optional[Case]  # when the newcomer verified their case
     messages: List[StaffMessage]  # the team's replies, oldest first
-    colleagues: List[Staff]  # whom a coordinator can give it to
+    colleagues: List[Staff]  # whom a coordinator can give it to (active accounts that handle handoffs)
 
 
 def handoff_details(session: Session, staff: Staff, handoff_id: int) -> HandoffDetails:
@@ -303,8 +319,16 @@ def handoff_details(session: Session, staff: Staff, handoff_id: int) -> HandoffD
     case = find_case(session, handoff.case_number) if handoff.case_number else None
     messages = session.scalars(select(StaffMessage).where(StaffMessage.handoff_id == handoff.id)
                                .order_by(StaffMessage.id)).all()
-    colleagues = session.scalars(select(Staff).order_by(Staff.display_name)).all()
+    colleagues = session.scalars(select(Staff).where(_handles_handoffs()).order_by(Staff.display_name)).all()
     return HandoffDetails(handoff, case, list(messages), list(colleagues))
+
+
+def release_waiting(session: Session, staff_id: int) -> int:
+    """Puts the waiting handoffs assigned to this account back in the shared queue (when it is disabled)."""
+    return session.execute(
+        update(Handoff).where(Handoff.assigned_to_id == staff_id, Handoff.status == "waiting")
+        .values(assigned_to_id=None, updated_at=utc_now()).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def senders_with_handoffs(session: Session) -> Set[str]:

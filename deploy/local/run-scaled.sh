@@ -60,9 +60,28 @@ if [ -z "${WEGWIJS_RASA_TOKEN:-}" ]; then
   WEGWIJS_RASA_TOKEN="$(cat var/rasa-token)"
 fi
 export WEGWIJS_RASA_TOKEN
-# Several origins: WEGWIJS_WIDGET_ORIGINS="https://a.example.nl https://b.example.nl" (or comma-separated).
-read -r -a CORS <<<"$(printf '%s' "${WEGWIJS_WIDGET_ORIGINS:-*}" | tr ',' ' ')"
-[ ${#CORS[@]} -gt 0 ] || CORS=("*")
+# The other secrets the same way: the action servers' token (Rasa sends it, deploy/endpoints.yml; one per
+# run unless set) and the key that signs web chat sessions and hashes identifiers (made once per machine).
+# Both must be set in production.
+for secret in WEGWIJS_ACTION_SERVER_TOKEN:action-server-token WEGWIJS_SECRET_KEY:secret-key; do
+  name="${secret%%:*}" file="var/${secret#*:}"
+  if [ -z "${!name:-}" ]; then
+    if [ "${WEGWIJS_ENV:-development}" = production ]; then
+      echo "$name must be set in production." >&2; exit 1
+    fi
+    if [ "$name" = WEGWIJS_ACTION_SERVER_TOKEN ] || [ ! -s "$file" ]; then
+      (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$file")
+    fi
+    export "$name=$(cat "$file")"
+  fi
+done
+# The widget's sites: WEGWIJS_WIDGET_ORIGINS="https://a.example.nl https://b.example.nl" (or comma-separated);
+# by default the public listener's and the web app's own. Never `*`: Rasa's HTTP API is on.
+origins="${WEGWIJS_WIDGET_ORIGINS:-http://$PUBLIC_LISTEN http://$WEGWIJS_WEB_HOST:$WEGWIJS_WEB_PORT}"
+read -r -a CORS <<<"$(printf '%s' "$origins" | tr ',' ' ')"
+for origin in "${CORS[@]}"; do
+  [ "$origin" != "*" ] || { echo "WEGWIJS_WIDGET_ORIGINS=* is refused while Rasa's HTTP API is on: name the sites." >&2; exit 1; }
+done
 
 # Is PostgreSQL and Redis there? Then migrate the app database and create the tracker tables once.
 "$PY" - <<'PY'
@@ -107,7 +126,7 @@ trap 'exit 130' INT   # Ctrl-C: leave through the EXIT trap, which stops everyth
 trap 'exit 143' TERM
 
 for i in $(seq 1 "$SCALE"); do
-  "$PY" -m rasa_sdk --actions actions --port "$((ACTIONS_BASE_PORT + i))" "${logging_sdk[@]}" \
+  "$PY" -m actions.server --port "$((ACTIONS_BASE_PORT + i))" "${logging_sdk[@]}" \
     >"var/log/scaled/actions$i.log" 2>&1 &
   pids+=($!)
 done
@@ -135,8 +154,9 @@ wait_for "nginx (Rasa API)" "http://127.0.0.1:$RASA_API_PORT/" var/log/scaled/
 cat <<MSG
 
 Wegwijs (scale-out: $SCALE Rasa servers, $SCALE action servers, the web app, nginx) is running.
-  public (nginx):     http://$PUBLIC_LISTEN/webhooks/rest/webhook, /webhooks/..., /console/, /widget/
-  Rasa API (nginx, internal, token):  http://127.0.0.1:$RASA_API_PORT   (the console and \`python -m bot ask\` use it)
+  public (nginx):     http://$PUBLIC_LISTEN/webhooks/webchat/, /webhooks/telegram/, /webhooks/whatsapp/, /console/, /widget/
+  Rasa API (nginx, internal, token):  http://127.0.0.1:$RASA_API_PORT   (the console and \`python -m bot ask\` use it;
+                                      also the REST channel for trusted callers on this machine)
   action servers (nginx, internal):   http://127.0.0.1:$ACTIONS_LB_PORT/webhook
 Logs in var/log/scaled/ and var/scaled/nginx/. Press Ctrl-C to stop.
 MSG

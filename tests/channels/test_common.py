@@ -63,3 +63,16 @@ def test_whatsapp_buttons_lists_and_splitting():
     lists = interactive_messages("Tekst", many, "Opties")
     assert [len(m["action"]["sections"][0]["rows"]) for m in lists] == [10, 3]
     assert lists[0]["body"]["text"] == "Tekst"
+
+
+def test_reserved_conversation_ids_are_refused_by_every_channel():
+    from bot.channels.common import REST_SENDER_PREFIX, WEBCHAT_SENDER_PREFIX, reserved_sender
+
+    for reserved in ("anonymised", " Anonymised ", "erased:1a2b3c", "ERASED:x", "", "  ", "tg-123", "wa-3161234",
+                     "web-abc", "rest-partner-7", "REST-partner-7"):
+        assert reserved_sender(reserved), reserved
+    for fine in ("me", "cli-1234", "terminal-ab", "test-anonymised", "restaurant"):
+        assert not reserved_sender(fine), fine
+    assert not reserved_sender("web-abc", WEBCHAT_SENDER_PREFIX)  # a channel's own ids are its own
+    assert not reserved_sender("rest-partner-7", REST_SENDER_PREFIX)
+    assert reserved_sender("rest-partner-7", WEBCHAT_SENDER_PREFIX)

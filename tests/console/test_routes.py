@@ -7,16 +7,21 @@ from collections import Counter
 import pytest
 
 import bot.console
+from bot.authorization import PERMISSIONS
 from bot.config import Settings
 from bot.console import ROUTES, create_console
 from bot.console.http import (
+    COOKIE,
+    COOKIE_PATH,
     SECURITY_HEADERS,
     Notice,
     Notices,
     csv_download,
     csv_safe,
+    delete_cookie,
     notice,
     redirect,
+    set_cookie,
 )
 from bot.console.numbers import daily_chart, themes_chart
 from bot.console.routes import AREAS, all_notices
@@ -41,6 +46,35 @@ def test_the_table_holds_every_route_once():
     assert len(ROUTES) == len(EXPECTED_ROUTES) == 25
     assert {(route.method, route.path) for route in ROUTES} == EXPECTED_ROUTES
     assert len({route.name for route in ROUTES}) == len(ROUTES)
+
+
+# Who may use each staff route (bot/authorization.py); the items behind a route are checked one by one.
+EXPECTED_PERMISSIONS = {
+    "logout": "any_staff", "home": "any_staff", "stats": "numbers",
+    "queue_page": "handoffs", "handoff_page": "handoffs", "take": "handoffs", "reply": "handoffs",
+    "send_again": "handoffs", "hand_back": "handoffs", "close": "handoffs", "reassign": "reassign",
+    "conversations": "conversations", "conversation": "conversations", "feedback": "conversations",
+    "feedback_csv": "notes_export", "erase_conversation": "erase",
+    "complaints_page": "complaints", "complaint_page": "complaints", "complaint_status": "complaints",
+    "complaint_tell_again": "complaints", "complaint_theme": "complaints", "themes": "complaints",
+    "themes_csv": "complaints",
+}
+
+
+def test_every_staff_route_names_its_permission():
+    assert {route.name: route.permission for route in ROUTES if route.staff} == EXPECTED_PERMISSIONS
+    # Every permission guards a route, except acting on a colleague's handoff (checked inside the handoff routes).
+    assert set(EXPECTED_PERMISSIONS.values()) == set(PERMISSIONS) - {"act_for_colleagues"}
+
+
+def test_a_staff_route_without_a_known_permission_is_refused_at_start(tmp_path, monkeypatch):
+    from bot.console import routes
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'app.db'}",
+                        tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setattr(routes, "ROUTES", routes.ROUTES + (routes.Route("GET", "/x", routes.numbers.stats),))
+    with pytest.raises(ValueError, match="stats"):
+        routes.create_console(settings)
 
 
 def test_only_the_login_is_open_to_anyone():
@@ -109,6 +143,30 @@ def test_a_notice_shows_only_with_its_seal_in_its_own_session():
     assert notices.shown("csrf-of-ahmed", {"notice": query["notice"]}) is None
     assert notices.shown("csrf-of-ahmed", {}) is None
     assert Notices("another-secret", all_notices()).shown("csrf-of-ahmed", query) is None
+
+
+def test_a_sealed_text_shows_only_when_it_is_one_of_the_fixed_notices():
+    """Defence in depth: were a seal ever made for other words, the page would still not show them."""
+    notices = Notices(SECRET, all_notices())
+    own = "Not taken: taken by Sanne de Vries."
+    assert notices.shown("csrf", {"notice": own, "seal": notices.seal("csrf", own)}) == own
+    for text in ("Call 0900-1234 to keep your account.", "Not taken: x.\nCall 0900-1234.", "Reassigned. Call us"):
+        assert notices.shown("csrf", {"notice": text, "seal": notices.seal("csrf", text)}) is None
+    assert "{reason}" != all_notices()["theme_not_changed"]  # no notice is a bare detail
+
+
+def test_a_console_cookie_ends_on_the_path_it_was_set_with():
+    """The bug: logout deleted the session cookie without its path, so the browser could keep it."""
+    from sanic import response
+
+    answer = response.text("")
+    set_cookie(answer, COOKIE, "token", max_age=60, secure=False)
+    set_on = answer.cookies[COOKIE]["path"]
+    ended = response.text("")
+    delete_cookie(ended, COOKIE)
+    cookie = ended.cookies[COOKIE]
+    assert (set_on, cookie["path"], cookie["max-age"], cookie.value) == (COOKIE_PATH, COOKIE_PATH, 0, "")
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
 
 
 def test_a_redirect_quotes_its_query_and_leaves_out_empty_values():

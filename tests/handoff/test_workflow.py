@@ -1,19 +1,21 @@
 """bot/handoff/workflow.py: the queue, routing, the state machine, staff replies and sending failed ones
 again, and what the console's pages read, on SQLite and PostgreSQL."""
 import datetime as dt
+import io
 import threading
 
 import pytest
 from sqlalchemy import select
 
-from bot.cases import import_cases
-from bot.console.accounts import create_staff
+from bot.authorization import Refused
+from bot.cases import export_cases, import_cases
+from bot.console.accounts import create_staff, disable_staff
 from bot.db import transaction
 from bot.handoff import workflow as handoffs
 from bot.handoff.workflow import HandoffConflict, HandoffError, HandoffRequest, can_move
 from bot.models import AuditEntry, Handoff, StaffMessage, utc_now
 from bot.patterns import parse_phone_number
-from tests.support.cases import csv_text, row
+from tests.support.cases import HEADER, csv_text, row
 
 PASSWORD = "correct horse battery"
 
@@ -87,10 +89,12 @@ def test_who_sees_what(sessions, team):
         assert {h.id for h in handoffs.queue(session, sanne, "waiting")} == {own, shared}
         assert [h.id for h in handoffs.queue(session, sanne, "mine")] == [own]
         assert {h.id for h in handoffs.queue(session, coco, "all")} == {own, shared}
-        with pytest.raises(HandoffError):
+        with pytest.raises(Refused, match="not_yours"):
             handoffs.get_handoff(session, ahmed, own)
-        with pytest.raises(HandoffError):
+        with pytest.raises(Refused, match="not_yours"):
             handoffs.take(session, ahmed, own)
+        assert handoffs.may_see(ahmed, session.get(Handoff, shared))
+        assert not handoffs.may_see(ahmed, session.get(Handoff, own))
 
 
 def test_take_reply_hand_back(sessions, team):
@@ -206,7 +210,7 @@ def test_what_a_handoffs_page_reads(sessions, team):
     with transaction(sessions) as session:
         details = handoffs.handoff_details(session, staff(session, team, "sanne"), verified)
         assert details.case.case_number == "INB-100001" and details.messages == []
-        with pytest.raises(HandoffError):  # Sanne's own: not in Ahmed's view
+        with pytest.raises(Refused):  # Sanne's own: not in Ahmed's view
             handoffs.handoff_details(session, staff(session, team, "ahmed"), verified)
 
 
@@ -237,12 +241,65 @@ def test_close_needs_an_outcome_and_ends_the_handoff(sessions, team):
 def test_only_a_coordinator_reassigns(sessions, team):
     handoff_id = new_handoff(sessions)
     with transaction(sessions) as session:
-        with pytest.raises(HandoffError, match="coordinator"):
+        with pytest.raises(Refused, match="role"):
             handoffs.reassign(session, staff(session, team, "ahmed"), handoff_id, team["sanne"])
         moved = handoffs.reassign(session, staff(session, team, "coco"), handoff_id, team["sanne"])
         assert moved.assigned_to_id == team["sanne"]
-        with pytest.raises(HandoffError):  # no longer in Ahmed's view
+        with pytest.raises(Refused):  # no longer in Ahmed's view
             handoffs.get_handoff(session, staff(session, team, "ahmed"), handoff_id)
+
+
+def cases_with_usernames(*rows):
+    """A case file with the optional contact_username column: (contact_name, contact_username) per case."""
+    lines = [HEADER + ",contact_username"]
+    for number, (name, username) in enumerate(rows, start=1):
+        lines.append(row(case_number=f"INB-20000{number}", contact_name=name) + f",{username}")
+    return io.StringIO("\n".join(lines) + "\n")
+
+
+def test_a_case_routes_by_its_contact_persons_username(sessions, team):
+    """The bug this fixes: routing matched display names, so a namesake (or a renamed colleague) got the
+    newcomer; with a username in the case file the account is unambiguous."""
+    with transaction(sessions) as session:
+        other_sanne = create_staff(session, "sanne2", "Sanne de Vries", "contact_person", PASSWORD).id
+        report = import_cases(session, cases_with_usernames(("Sanne de Vries", "SANNE2"), ("Sanne de Vries", ""),
+                                                            ("Ahmed Bakker", "nobody")))
+        assert (report.created, report.errors) == (3, [])
+    with transaction(sessions) as session:
+        assert handoffs.contact_person_for(session, "INB-200001").id == other_sanne  # by username
+        assert handoffs.contact_person_for(session, "INB-200002") is None  # two namesakes: the shared queue
+        assert handoffs.contact_person_for(session, "INB-200003") is None  # an unknown username: no guessing
+        assert handoffs.contact_person_for(session, "INB-100001") is None  # the old file's case: namesakes too
+        out = io.StringIO()
+        export_cases(session, out)
+    assert out.getvalue().splitlines()[0] == HEADER + ",contact_username"
+    assert ",sanne2" in out.getvalue()
+
+
+def test_files_without_usernames_keep_working_and_keep_what_was_imported(sessions, team):
+    with transaction(sessions) as session:
+        import_cases(session, cases_with_usernames(("Ahmed Bakker", "sanne")))
+        # The same case again from a file without the column: the username stays.
+        report = import_cases(session, csv_text(row(case_number="INB-200001", contact_name="Ahmed Bakker")))
+        assert report.errors == [] and report.unchanged == 1
+    with transaction(sessions) as session:
+        assert handoffs.contact_person_for(session, "INB-200001").id == team["sanne"]
+        assert handoffs.contact_person_for(session, "INB-100001").id == team["sanne"]  # by name, as before
+        too_long = import_cases(session, cases_with_usernames(("Ahmed Bakker", "x" * 81)))
+        assert too_long.errors and "contact_username" in too_long.errors[0][1]
+
+
+def test_a_disabled_account_gets_no_new_handoffs(sessions, team):
+    with transaction(sessions) as session:
+        disable_staff(session, "sanne")
+    with transaction(sessions) as session:
+        handoff, _ = handoffs.request_handoff(session, request(case_number="INB-100001"))
+        assert handoff.assigned_to_id is None  # the shared queue, not a colleague who left
+        coco = staff(session, team, "coco")
+        assert "Sanne de Vries" not in [c.display_name for c in handoffs.handoff_details(session, coco,
+                                                                                          handoff.id).colleagues]
+        with pytest.raises(HandoffError, match="no such colleague"):
+            handoffs.reassign(session, coco, handoff.id, team["sanne"])
 
 
 def test_two_staff_members_cannot_both_take_a_handoff(sessions, team):

@@ -138,9 +138,29 @@ def test_staff_can_erase_a_conversation_from_the_console(running):
     coco = ConsoleClient(running, "coco")
     refused = coco.post("/conversation/erase", sender=sender)  # the box not ticked: nothing happens
     assert "Tick the box" in refused.text and user.history()["messages"]
-    erased = coco.post("/conversation/erase", sender=sender, confirm="yes")
-    assert "Erased:" in erased.text
-    assert user.history()["messages"] == []
+    erased = coco.post("/conversation/erase", sender=sender, confirm="yes", reason="asked by phone")
+    assert "Erased:" in erased.text and "messages" in erased.text
+    assert user.history()["messages"] == []  # at once: done in Rasa, under the conversation's lock
+    with sqlite3.connect(running.directory / "tracker.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone() == (0,)
     with sqlite3.connect(running.directory / "wegwijs.db") as db:
         assert db.execute("SELECT COUNT(*) FROM handoffs").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM erasure_requests").fetchone() == (0,)  # done and checked
         assert db.execute("SELECT detail FROM audit_log WHERE action = 'erase'").fetchone() == ("by staff",)
+    assert user.say("Hello!")  # the conversation starts again from nothing
+
+
+def test_the_action_server_does_not_start_without_its_token_or_with_a_public_key(tmp_path):
+    import sys
+
+    from bot.devservers import free_port
+    from bot.security import PUBLIC_KEYS
+
+    env = {k: v for k, v in Servers(tmp_path).env().items() if k != "WEGWIJS_ACTION_SERVER_TOKEN"}
+    (public,) = PUBLIC_KEYS
+    for extra, said in (({}, "set WEGWIJS_ACTION_SERVER_TOKEN"),
+                        ({"WEGWIJS_ACTION_SERVER_TOKEN": "a" * 40, "WEGWIJS_SECRET_KEY": public}, "publicly known")):
+        result = subprocess.run([sys.executable, "-m", "actions.server", "--port", str(free_port())], cwd=ROOT,
+                                env={**env, **extra}, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and said in result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr

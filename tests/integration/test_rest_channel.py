@@ -5,6 +5,7 @@ import pytest
 
 from bot.client import ask, send
 from tests.support.people import handoff_text
+from tests.support.replies import Expected
 
 pytestmark = pytest.mark.slow
 
@@ -95,15 +96,65 @@ def test_conversations_are_kept_in_the_sql_tracker_store(servers):
 
 def test_the_widget_choice_sets_the_language(servers, catalogue):
     sender = new_sender()
+    expected = Expected(catalogue)  # with the notice an unchecked translation gets once
     replies = send(servers.rasa_url, sender, "hi", metadata={"language": "fa"})
-    assert texts(replies) == [catalogue.render("utter_greet", "fa").text]
+    assert texts(replies) == [expected.text("utter_greet", "fa")]
     # It sticks: a short message later does not switch back.
-    assert texts(send(servers.rasa_url, sender, "ok")) == [catalogue.render("utter_anything_else", "fa").text]
+    assert texts(send(servers.rasa_url, sender, "ok")) == [expected.text("utter_anything_else", "fa")]
 
 
 def test_a_channel_hint_is_used_until_a_clear_message_arrives(servers, catalogue):
     sender = new_sender()
+    expected = Expected(catalogue)  # with the notice an unchecked translation gets once
     replies = send(servers.rasa_url, sender, "ok", metadata={"language_hint": "tr"})
-    assert texts(replies) == [catalogue.render("utter_anything_else", "tr").text]
+    assert texts(replies) == [expected.text("utter_anything_else", "tr")]
     replies = send(servers.rasa_url, sender, "Hoeveel tijd heb ik om in te burgeren?", metadata={"language_hint": "tr"})
-    assert texts(replies) == [catalogue.render("utter_ask_law", "nl").text]
+    assert texts(replies) == [expected.text("utter_ask_law", "nl")]
+
+
+# --- issue 16: trusted callers, a guarded action server, CORS --------------------------------------------
+
+
+def test_reserved_conversation_ids_are_refused(servers):
+    import requests
+
+    for sender in ("anonymised", "erased:0123456789abcdef", "web-abc", "tg-1", "wa-31612345678"):
+        answer = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
+                               json={"sender": sender, "message": "/delete_my_data"}, timeout=30)
+        assert answer.status_code == 400, sender
+        assert "reserved" in answer.json()["error"]
+
+
+def test_the_action_server_answers_only_rasa(servers, catalogue):
+    """Any other process that reaches the port gets nothing: not even with a tracker that claims a case."""
+    import requests
+
+    actions = f"http://127.0.0.1:{servers.actions_port}"
+    call = {"next_action": "action_show_case", "sender_id": "someone", "version": "3.6.21",
+            "tracker": {"sender_id": "someone", "slots": {"verified_case": "INB-100001"}, "events": [],
+                        "latest_message": {}}, "domain": {}}
+    assert requests.get(f"{actions}/health", timeout=10).status_code == 200  # health checks stay open
+    for headers in ({}, {"X-Wegwijs-Action-Token": "wrong"}, {"X-Wegwijs-Action-Token": servers.rasa_token}):
+        assert requests.post(f"{actions}/webhook", json=call, headers=headers, timeout=30).status_code == 401
+        assert requests.get(f"{actions}/actions", headers=headers, timeout=10).status_code == 401
+    good = {"X-Wegwijs-Action-Token": servers.action_server_token}
+    assert requests.get(f"{actions}/actions", headers=good, timeout=10).status_code == 200
+    assert "Action server call refused" in servers.log("actions")
+    # Rasa sends the token (endpoints.yml): the law-specific answer, a custom action, still comes.
+    sender = new_sender()
+    send(servers.rasa_url, sender, "How long do I have to finish my integration?")
+    replies = send(servers.rasa_url, sender, '/ask_deadline{"law":"wi2021"}')
+    assert texts(replies) == [catalogue.render("utter_deadline_wi2021", "en").text]
+
+
+def test_browsers_may_call_rasa_from_the_widgets_sites_only(servers):
+    """The HTTP API is on, so CORS is never `*`: only the sites in WEGWIJS_WIDGET_ORIGINS (here the web app)."""
+    import requests
+
+    def preflight(origin):
+        return requests.options(f"{servers.rasa_url}/webhooks/webchat/session", timeout=10, headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type"}).headers.get("Access-Control-Allow-Origin")
+
+    assert preflight(servers.web_url) == servers.web_url
+    assert preflight("https://evil.example") is None

@@ -4,7 +4,8 @@ loopback by bot/devservers/scaled.py.
 
 - Messages of one sender fired at the same moment at both Rasa servers are handled one at a time: the
   shared tracker holds every user message exactly once, each followed by its own answers.
-- nginx's public port passes the channels, the console and the widget, and nothing of Rasa's HTTP API.
+- nginx's public port passes the web chat, Telegram and WhatsApp, the console and the widget, and neither the
+  REST channel (its caller picks the conversation id) nor anything of Rasa's HTTP API.
 - With a Rasa server and an action server down, nginx sends everything to the others.
 
 Needs nginx (Debian's package) and Redis on 127.0.0.1:6379: skipped without them locally; `.ci/run`
@@ -52,7 +53,24 @@ def http(method: str, url: str, body: Optional[dict] = None, timeout: float = 12
 
 
 def say(base_url: str, sender: str, text: str) -> Tuple[int, Any]:
+    """Over the REST channel: from this machine (the Rasa servers, or nginx's internal listener) only."""
     return http("POST", f"{base_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+
+class WebChat:
+    """A newcomer in the widget's channel, the public way in."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        status, answer = http("POST", f"{base_url}/webhooks/webchat/session", {})
+        assert status == 200, answer
+        self.session = answer["session"]
+        self.sender = "web-" + self.session.split(".")[0]
+
+    def say(self, text: str) -> Tuple[int, Any]:
+        status, answer = http("POST", f"{self.base_url}/webhooks/webchat/webhook",
+                              {"session": self.session, "message": text})
+        return status, answer.get("messages") if isinstance(answer, dict) else answer
 
 
 def tracker_events(servers: ScaledServers, base_url: str, sender: str) -> List[Dict[str, Any]]:
@@ -60,6 +78,18 @@ def tracker_events(servers: ScaledServers, base_url: str, sender: str) -> List[D
     status, tracker = http("GET", f"{base_url}/conversations/{urllib.parse.quote(sender)}/tracker?{query}")
     assert status == 200, tracker
     return tracker["events"]
+
+
+def said(events: Sequence[Dict[str, Any]]) -> List[str]:
+    """The user's messages as the conversation keeps them: a rewind (UserUtteranceReverted, e.g. when a typed
+    answer is replayed as a button press) takes back the message before it."""
+    texts: List[str] = []
+    for event in events:
+        if event["event"] == "user":
+            texts.append(event.get("text"))
+        elif event["event"] == "rewind" and texts:
+            texts.pop()
+    return texts
 
 
 def fire_at_once(urls: Sequence[str], sender: str, texts: Sequence[str]) -> List[Tuple[int, Any]]:
@@ -160,8 +190,24 @@ def test_deploy_files_are_valid_and_keep_the_api_closed(tmp_path):
               for rule in m["spec"]["rules"] for p in rule["http"]["paths"]}
     for path, service in public:
         assert path in ("/", "/console", "/console/login", "/widget", "/widget/demo") or path.startswith("/webhooks/")
+        assert not path.startswith("/webhooks/rest")  # trusted callers only: not on the Ingress
         if service == "wegwijs-rasa":
             assert path in ("/", "/widget/demo") or path.startswith("/webhooks/")
+    # The action servers: only Rasa's pods reach them, and they check the token Rasa sends.
+    actions = next(m for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == "wegwijs-actions")
+    assert actions["spec"]["template"]["spec"]["containers"][0]["command"][:3] == ["python", "-m", "actions.server"]
+    policy = next(m for m in manifests if m["kind"] == "NetworkPolicy")
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "wegwijs-actions"}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    [rule] = policy["spec"]["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "rasa",
+                                                             "app.kubernetes.io/instance": "wegwijs-rasa"}}}]
+    for endpoint in (endpoints["action_endpoint"],
+                     values["applicationSettings"]["endpoints"]["additionalEndpoints"]["action_endpoint"]):
+        assert endpoint["headers"] == {"X-Wegwijs-Action-Token": "${WEGWIJS_ACTION_SERVER_TOKEN}"}
+    assert values["rasa-action-server"]["external"]["enabled"] is False  # the chart's endpoint has no headers
+    token_env = next(e for e in values["extraEnv"] if e["name"] == "WEGWIJS_ACTION_SERVER_TOKEN")
+    assert "secretKeyRef" in token_env["valueFrom"]
 
     nginx = nginx_path()
     if nginx is None:
@@ -306,14 +352,22 @@ def test_the_user_rows_in_postgresql_match(scaled):
 
 def test_the_public_port_passes_channels_console_and_widget_only(scaled):
     public = scaled.public_url
-    sender = f"public-{uuid.uuid4().hex[:8]}"
+    user = WebChat(public)
+    sender = user.sender
     for text in ("Hello", QUESTION, "What does the exam cost?"):
-        status, replies = say(public, sender, text)
+        status, replies = user.say(text)
         assert status == 200 and replies and replies[0].get("text"), (status, replies)
 
     status, hello = http("GET", f"{public}/")
     assert status == 200 and "Rasa" in str(hello)
-    assert http("GET", f"{public}/webhooks/rest/")[0] == 200
+    assert http("GET", f"{public}/webhooks/webchat/")[0] == 200
+    assert http("GET", f"{public}/webhooks/telegram/")[0] == 200
+    # The REST channel lets its caller pick any conversation id: not public, not even for a made-up one.
+    for method, path in (("GET", "/webhooks/rest/"), ("POST", "/webhooks/rest/webhook"), ("GET", "/webhooks/rest")):
+        status, _ = http(method, f"{public}{path}", {"sender": sender, "message": "hi"} if method == "POST" else None)
+        assert status == 404, (method, path, status)
+    # From this machine (nginx's internal listener) it still works, for trusted callers.
+    assert say(scaled.rasa_api_url, f"internal-{uuid.uuid4().hex[:8]}", "Hello")[0] == 200
     assert http("GET", f"{public}/console/login")[0] == 200
     assert http("GET", f"{public}/widget/wegwijs-widget.js")[0] == 200
     assert http("GET", f"{public}/widget/texts/en")[0] == 200
@@ -345,18 +399,18 @@ def test_the_public_port_passes_channels_console_and_widget_only(scaled):
 
     # The internal Rasa API listener (the console's way in) does answer, with the token.
     events = tracker_events(scaled, scaled.rasa_api_url, sender)
-    assert [e["text"] for e in events if e["event"] == "user"] == ["Hello", QUESTION, "What does the exam cost?"]
+    assert said(events) == ["Hello", QUESTION, "What does the exam cost?"]
 
 
 def test_nginx_leaves_out_a_server_that_is_down(scaled):
     scaled.stop_one("rasa2")
     scaled.stop_one("actions2")
-    sender = f"failover-{uuid.uuid4().hex[:8]}"
+    user = WebChat(scaled.public_url)
     for text in ("Hello", QUESTION, "1", "What does the exam cost?", "Thank you"):
-        status, replies = say(scaled.public_url, sender, text)
+        status, replies = user.say(text)
         assert status == 200 and replies, (text, status, replies)
-    events = tracker_events(scaled, scaled.rasa_api_url, sender)
-    assert len([e for e in events if e["event"] == "user"]) == 5
+    events = tracker_events(scaled, scaled.rasa_api_url, user.sender)
+    assert len(said(events)) == 5
     # The law-specific answer is a custom action: the remaining action server ran it.
     assert any(e["event"] == "action" and e.get("name") == "action_answer_by_law" for e in events)
 
@@ -367,13 +421,13 @@ def test_rate_limits(scaled):  # last: it uses up this address's allowance
     assert all(http("GET", f"{public}/console/login")[0] == 200 for _ in range(8))
     statuses = [http("POST", f"{public}/console/login", {})[0] for _ in range(10)]
     assert 429 in statuses and statuses[0] != 429, statuses
-    # The REST channel: 10 per second per address, a burst of 20; 60 requests at the same moment.
+    # The channels (here the web chat's): 10 per second per address, a burst of 20; 60 requests at once.
     statuses: List[int] = []
     start = threading.Barrier(60)
 
     def knock() -> None:
         start.wait()
-        statuses.append(http("GET", f"{public}/webhooks/rest/")[0])
+        statuses.append(http("GET", f"{public}/webhooks/webchat/")[0])
 
     threads = [threading.Thread(target=knock) for _ in range(60)]
     for thread in threads:

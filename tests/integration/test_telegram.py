@@ -9,6 +9,7 @@ import requests
 from bot.config import Settings
 from bot.devservers import Servers
 from tests.support.fake_apis import FakeTelegram
+from tests.support.replies import Expected
 from tests.support.telegram import TOKEN, messages_to, new_chat, next_update_id, post, telegram_settings, text_update
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,8 @@ def test_non_text_gets_a_polite_answer_in_the_users_language(telegram, catalogue
     photo["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 10, "height": 10}]
     assert post(servers, photo).status_code == 200
     # Telegram's language_code is the hint: the answer is in Arabic.
-    assert messages_to(fake, chat)[-1]["text"] == catalogue.render("utter_unsupported_message", "ar").text
+    # The first answer in an unchecked translation carries the notice saying so (bot/content/nlg.py).
+    assert messages_to(fake, chat)[-1]["text"] == Expected(catalogue).text("utter_unsupported_message", "ar")
 
 
 def test_commands(telegram, catalogue):
@@ -134,3 +136,21 @@ def test_without_secrets_the_channel_is_disabled_not_crashed(servers):
     assert requests.get(f"{servers.rasa_url}/webhooks/telegram/", timeout=10).json() == {"status": "disabled"}
     assert post(servers, text_update(new_chat(), "hallo")).status_code == 503
     assert "Telegram channel disabled" in servers.log("rasa")
+
+
+def test_a_group_is_told_once_that_the_assistant_works_in_private_chats(telegram, catalogue):
+    """A group would share one conversation (a verified case, a complaint): only private chats are answered."""
+    fake, servers = telegram
+    group = -int(new_chat())  # Telegram's group ids are negative
+    for text in ("Hallo allemaal", "Wat is mijn deadline?", "/start"):
+        update = text_update(group, text, language="en")
+        update["message"]["chat"] = {"id": group, "type": "supergroup", "title": "Taalcafé"}
+        assert post(servers, update).status_code == 200
+    assert [m["text"] for m in messages_to(fake, group)] == [
+        catalogue.render("notice_private_chats_only", "en").text]  # once, in the writer's language
+    tracker = requests.get(f"{servers.rasa_url}/conversations/tg-{group}/tracker",
+                           params={"token": servers.rasa_token}, timeout=30).json()
+    assert [e for e in tracker["events"] if e["event"] == "user"] == []  # no shared conversation
+    private = new_chat()
+    assert post(servers, text_update(private, "Goedemorgen!")).status_code == 200
+    assert messages_to(fake, private)[0]["text"] == catalogue.render("utter_greet", "nl").text

@@ -33,7 +33,9 @@ class WebUser:
 
     def __init__(self, servers: Servers) -> None:
         self.base = f"{servers.rasa_url}/webhooks/webchat"
-        self.session = requests.post(f"{self.base}/session", timeout=30).json()["session"]
+        answer = requests.post(f"{self.base}/session", timeout=30)
+        assert answer.status_code == 200, f"no web chat session: {answer.status_code} {answer.text}"
+        self.session = answer.json()["session"]
 
     def say(self, text: str, language: Optional[str] = None) -> list:
         body = {"session": self.session, "message": text, **({"language": language} if language else {})}

@@ -4,9 +4,12 @@
  *   <script src="https://WEGWIJS-WEB/widget/wegwijs-widget.js" data-server="https://WEGWIJS-RASA" defer></script>
  *
  * data-server: the Rasa server (its /webhooks/webchat channel). data-language (optional): the language to
- * start in when the visitor's browser asks for none of the eight. Texts come from the content catalogue (/widget/texts/<lang>), so there is
- * no sentence in this file. The conversation survives a reload (a signed session token in localStorage);
- * staff replies from the console arrive by polling the channel's history.
+ * start in when the visitor's browser asks for none of the eight. Texts come from the content catalogue
+ * (/widget/texts/<lang>), so there is no sentence in this file. The conversation survives a reload of the tab
+ * (a signed session token in sessionStorage, which the browser forgets when the tab closes; the token also
+ * expires, 12 hours by default), and "End conversation" forgets it at once: on a shared computer the next
+ * visitor does not get the previous one's conversation. Staff replies from the console arrive by polling the
+ * channel's history.
  */
 (function () {
   "use strict";
@@ -22,12 +25,24 @@
   var state = { session: null, language: null, texts: null, lastTimestamp: 0, seen: {}, open: false,
                 busy: false, unread: 0, chosenLanguage: null, loaded: false };
 
-  function stored(key, value) {
+  // The session token lives in the tab (sessionStorage); only the language choice stays in the browser.
+  function stored(key, value, storage) {
     try {
-      if (value === undefined) { return window.localStorage.getItem(STORE + key); }
-      window.localStorage.setItem(STORE + key, value);
+      storage = storage || window.localStorage;
+      if (value === undefined) { return storage.getItem(STORE + key); }
+      if (value === null) { storage.removeItem(STORE + key); } else { storage.setItem(STORE + key, value); }
     } catch (e) { /* storage blocked: the conversation lasts as long as the page */ }
     return value;
+  }
+
+  function storedSession(value) {
+    try { return stored("session", value, window.sessionStorage); } catch (e) { return value; }
+  }
+
+  function expired(token) {
+    // "<session id>.<expiry, Unix seconds>.<signature>": the server checks it too; this only spares a request.
+    var parts = (token || "").split(".");
+    return parts.length !== 3 || !(Number(parts[1]) * 1000 > Date.now());
   }
 
   function firstLanguage() {
@@ -70,16 +85,17 @@
     ".launcher{position:fixed;bottom:20px;inset-inline-end:20px;z-index:2147483000;border:0;border-radius:28px;",
     "padding:14px 20px;background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer;box-shadow:0 2px 8px #0005}",
     ".launcher:focus-visible,.panel :focus-visible{outline:3px solid #f0a500;outline-offset:2px}",
-    ".badge{display:inline-block;min-width:1.3em;margin-inline-start:.5em;border-radius:1em;background:#d9822b;color:#fff;text-align:center}",
+    ".badge{display:inline-block;min-width:1.3em;margin-inline-start:.5em;border-radius:1em;background:#a84f00;color:#fff;text-align:center}",
     ".panel{position:fixed;bottom:84px;inset-inline-end:20px;z-index:2147483000;width:370px;max-width:calc(100vw - 40px);",
     "height:560px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;border:1px solid #ccc;",
     "border-radius:12px;box-shadow:0 4px 24px #0004;overflow:hidden}",
     ".panel[hidden]{display:none}",
-    "header{display:flex;gap:.5em;align-items:center;padding:.6em .8em;background:#0b5cad;color:#fff}",
+    "header{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;padding:.6em .8em;background:#0b5cad;color:#fff}",
     "header h2{flex:1;margin:0;font-size:1em}",
     "header select,header button{font:inherit;font-size:.9em}",
-    ".close{background:transparent;color:#fff;border:1px solid #fff8;border-radius:6px;cursor:pointer}",
-    ".log{flex:1;overflow-y:auto;margin:0;padding:.8em;list-style:none;background:#f6f7f9}",
+    ".close,.end{background:transparent;color:#fff;border:1px solid #fff8;border-radius:6px;cursor:pointer}",
+    ".log{flex:1;overflow-y:auto;margin:0;padding:.8em;background:#f6f7f9}",
+    ".messages{margin:0;padding:0;list-style:none}",
     ".msg{margin:.4em 0;max-width:85%;padding:.5em .7em;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}",
     ".msg .who{display:block;font-size:.75em;color:#555}",
     ".user{margin-inline-start:auto;background:#dcebfa}",
@@ -110,13 +126,19 @@
   var title = el("h2", { id: "wegwijs-title" });
   var languageLabel = el("label", { "for": "wegwijs-language", "class": "visually-hidden" });
   var languageMenu = el("select", { id: "wegwijs-language" });
+  var endButton = el("button", { "class": "end", type: "button" });
   var closeButton = el("button", { "class": "close", type: "button" }, "×");
   header.appendChild(title);
   header.appendChild(languageLabel);
   header.appendChild(languageMenu);
+  header.appendChild(endButton);
   header.appendChild(closeButton);
   var person = el("p", { "class": "person", hidden: "" });
-  var log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+  // The live region scrolls (and takes the keyboard focus to scroll); the messages are a list inside it.
+  var logBox = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+                           tabindex: "0", "aria-labelledby": "wegwijs-title" });
+  var log = el("ol", { "class": "messages" });
+  logBox.appendChild(log);
   var status = el("p", { "class": "status", role: "status" });
   var form = el("form");
   var inputLabel = el("label", { "for": "wegwijs-input", "class": "visually-hidden" });
@@ -125,7 +147,7 @@
   form.appendChild(inputLabel);
   form.appendChild(input);
   form.appendChild(sendButton);
-  [header, person, log, status, form].forEach(function (part) { panel.appendChild(part); });
+  [header, person, logBox, status, form].forEach(function (part) { panel.appendChild(part); });
   panel.setAttribute("aria-labelledby", "wegwijs-title");
   wrap.appendChild(launcher);
   wrap.appendChild(panel);
@@ -143,6 +165,7 @@
     title.textContent = label("title");
     languageLabel.textContent = label("language");
     closeButton.setAttribute("aria-label", label("close"));
+    endButton.textContent = label("end");
     inputLabel.textContent = label("message");
     input.setAttribute("placeholder", label("placeholder"));
     sendButton.textContent = label("send");
@@ -205,18 +228,41 @@
         added += 1;
       });
       if (history.with_person) { person.removeAttribute("hidden"); } else { person.setAttribute("hidden", ""); }
-      if (added) { log.scrollTop = log.scrollHeight; }
+      if (added) { logBox.scrollTop = logBox.scrollHeight; }
       state.loaded = true;
     }).catch(function (error) {
-      if (error.status === 403) { stored("session", ""); state.session = null; }  // a token from another key
+      if (error.status === 403) { forget(); }  // expired, or signed with another key
     });
   }
 
+  // Forgets the conversation in this browser: the token and what the panel shows.
+  function forget() {
+    storedSession(null);
+    state.session = null;
+    state.lastTimestamp = 0;
+    state.seen = {};
+    state.unread = 0;
+    state.loaded = false;
+    log.textContent = "";
+    badge.setAttribute("hidden", "");
+    person.setAttribute("hidden", "");
+    status.className = "status";
+    status.textContent = "";
+  }
+
   function ensureSession() {
-    if (state.session) { return Promise.resolve(state.session); }
+    if (state.session && !expired(state.session)) { return Promise.resolve(state.session); }
+    if (state.session) { forget(); }
     return request("POST", CHANNEL + "/session").then(function (answer) {
-      state.session = stored("session", answer.session);
+      state.session = storedSession(answer.session);
       return state.session;
+    });
+  }
+
+  function post(body) {
+    return ensureSession().then(function (session) {
+      body.session = session;
+      return request("POST", CHANNEL + "/webhook", body);
     });
   }
 
@@ -228,9 +274,10 @@
     status.textContent = label("typing");
     var body = { message: text };
     if (state.chosenLanguage) { body.language = state.chosenLanguage; }
-    ensureSession().then(function (session) {
-      body.session = session;
-      return request("POST", CHANNEL + "/webhook", body);
+    post(body).catch(function (error) {
+      if (error.status !== 403) { throw error; }
+      forget();  // the session expired meanwhile: a new conversation, with this message
+      return post(body);
     }).then(function () {
       state.chosenLanguage = null;
       if (input.value.trim() === text) { input.value = ""; }
@@ -268,6 +315,7 @@
 
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   closeButton.addEventListener("click", function () { setOpen(false); });
+  endButton.addEventListener("click", function () { forget(); setOpen(false); });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { setOpen(false); }
   });
@@ -288,7 +336,9 @@
 
   function start() {
     document.body.appendChild(host);
-    state.session = stored("session") || null;
+    stored("session", null);  // older versions kept the token in localStorage: never again
+    state.session = storedSession() || null;
+    if (state.session && expired(state.session)) { forget(); }
     loadTexts(firstLanguage()).then(poll, poll);
   }
 
