@@ -20,11 +20,13 @@ from actions.services import sessions, settings
 from bot.cases import parse_past_date
 from bot.complaints.register import (
     TEXT_LIMITS,
+    UNKNOWN_DECISION_BODY,
     ComplaintDraft,
     bodies,
     file_complaint,
     look_up_status,
     objection_deadline,
+    objection_terms,
     overdue,
     owned_here,
     parse_code,
@@ -36,12 +38,13 @@ from bot.complaints.register import (
 )
 from bot.content.catalogue import Catalogue
 from bot.db import transaction
+from bot.dialogue.typed_answers import press_for
 from bot.models import utc_now
 
 logger = logging.getLogger(__name__)
 
-COMPLAINT_SLOTS = ("complaint_kind", "decision_date", "complaint_body", "complaint_theme", "complaint_what",
-                   "complaint_when", "complaint_wish", "complaint_contact", "complaint_review")
+COMPLAINT_SLOTS = ("complaint_kind", "decision_body", "decision_date", "complaint_body", "complaint_theme",
+                   "complaint_what", "complaint_when", "complaint_wish", "complaint_contact", "complaint_review")
 STATUS_SLOTS = ("complaint_reference", "complaint_code")
 # The complaint's story: slot -> the field of bot.complaints.register (and its limits).
 STORY_SLOTS = {"complaint_what": "what", "complaint_when": "happened_when", "complaint_wish": "wish"}
@@ -60,13 +63,15 @@ def _catalogue() -> Catalogue:
 
 
 def button_choice(question: str, slot: str, text: str, language: str) -> Optional[str]:
-    """The value of the `question`'s button whose title the user typed instead of pressing it."""
-    typed = (text or "").strip().casefold()
-    for entry_language in (language, "en"):
+    """The value of the `question`'s button that the user typed instead of pressing it ("the municipality",
+    "gemeente", "2"), matched loosely in their language, then in English and Dutch."""
+    for entry_language in dict.fromkeys((language, "en", "nl")):
         entry = _catalogue().get(question, entry_language)
-        for button in entry.buttons if entry else ():
-            if button.title.casefold() == typed:
-                return button.entities.get(slot)
+        buttons = [{"title": title, "payload": b.payload} for b in (entry.buttons if entry else ())
+                   for title in (b.title, *b.also)]
+        press = press_for(text, buttons)
+        if press is not None and slot in press.entities:
+            return press.entities[slot]
     return None
 
 
@@ -124,14 +129,21 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> List[Text]:
         kind, body = tracker.get_slot("complaint_kind"), tracker.get_slot("complaint_body")
         if kind == "decision":
-            return ["complaint_kind", "decision_date"]
+            term = objection_terms().get(tracker.get_slot("decision_body") or "")
+            no_objection = term is not None and term.weeks is None  # an asylum decision: no date to compute
+            return ["complaint_kind", "decision_body"] + ([] if no_objection else ["decision_date"])
         if body is None or body not in bodies().handled_here:
             return ["complaint_kind", "complaint_body"]
-        return [slot for slot in COMPLAINT_SLOTS if slot != "decision_date"]
+        return [slot for slot in COMPLAINT_SLOTS if slot not in ("decision_body", "decision_date")]
 
     def validate_complaint_kind(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
         return _choice("complaint_kind", ("decision", "treatment"), value, dispatcher, tracker)
+
+    def validate_decision_body(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        """Who made the decision (its term to object depends on it): a button, or its title typed."""
+        return _choice("decision_body", tuple(objection_terms()), value, dispatcher, tracker)
 
     def validate_decision_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -226,7 +238,7 @@ class ActionFinishComplaint(Action):
             with transaction(sessions()) as session:
                 if kind == "decision":
                     record_referral(session, tracker.sender_id, channel, language, "objection")
-                    replies = self._objection(tracker.get_slot("decision_date"))
+                    replies = self._objection(tracker.get_slot("decision_body"), tracker.get_slot("decision_date"))
                 elif body not in bodies().handled_here:
                     record_referral(session, tracker.sender_id, channel, language, body)
                     replies = [(REFERRAL_ANSWERS[body], {})]
@@ -248,14 +260,24 @@ class ActionFinishComplaint(Action):
         return clear
 
     @staticmethod
-    def _objection(decision_date: Optional[str]) -> List[tuple]:
+    def _objection(decision_body: Optional[str], decision_date: Optional[str]) -> List[tuple]:
+        """How to object, and the last day with the term of whoever decided (the general answer, naming every
+        term, when that is not known); an asylum decision has no objection: the way to the court instead."""
+        body = decision_body if decision_body in objection_terms() else UNKNOWN_DECISION_BODY
+        term = objection_terms()[body]
+        if term.weeks is None:
+            return [("utter_objection_asylum", {})]
         replies = [("utter_objection_info", {})]
         if decision_date and decision_date != UNKNOWN_DATE:
             decided = dt.date.fromisoformat(decision_date)
-            last_day = objection_deadline(decided)
+            last_day = objection_deadline(decided, body)
             dates = {"decision_date": decided.strftime("%d-%m-%Y"), "deadline": last_day.strftime("%d-%m-%Y")}
             late = last_day < utc_now().date()
-            replies.append(("utter_objection_deadline_passed" if late else "utter_objection_deadline", dates))
+            if body == UNKNOWN_DECISION_BODY:
+                replies.append(("utter_objection_deadline_passed" if late else "utter_objection_deadline", dates))
+            else:
+                response = "utter_objection_deadline_term_passed" if late else "utter_objection_deadline_term"
+                replies.append((response, {**dates, "weeks": term.weeks}))
         return replies
 
 

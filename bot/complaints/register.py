@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import authorization
 from bot.attempts import guarded_check
 from bot.audit import audit
 from bot.config import PROJECT_ROOT
@@ -122,9 +123,37 @@ def parse_code(text: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
-def objection_deadline(decision_date: dt.date) -> dt.date:
-    """The last day to object: 6 weeks after the day the decision was sent (Awb 6:7 and 6:8)."""
-    return decision_date + dt.timedelta(weeks=6)
+OBJECTION_TERMS_FILE = PROJECT_ROOT / "data" / "complaints" / "objection_terms.yml"
+UNKNOWN_DECISION_BODY = "unknown"
+
+
+@dataclass(frozen=True)
+class ObjectionTerm:
+    """data/complaints/objection_terms.yml: how long one decision-maker's decisions are open to objection."""
+
+    body: str
+    weeks: Optional[int]  # None: no objection stage (an asylum decision goes to the court directly)
+    appeal_weeks: Tuple[int, ...] = ()
+    source: str = ""
+
+
+@lru_cache(maxsize=1)
+def objection_terms(path: Path = OBJECTION_TERMS_FILE) -> Dict[str, ObjectionTerm]:
+    """Decision-maker -> its objection term, in the file's order (the question's buttons use the same names)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))["decision_bodies"]
+    return {name: ObjectionTerm(name, spec.get("objection_weeks"), tuple(spec.get("appeal_weeks") or ()),
+                                spec.get("source") or "")
+            for name, spec in data.items()}
+
+
+def objection_deadline(decision_date: dt.date, body: str = UNKNOWN_DECISION_BODY) -> Optional[dt.date]:
+    """The last day to object to a decision of `body`: its term in weeks after the date of the decision (Awb 6:7
+    and 6:8; IND regular decisions 4 weeks). None when there is no objection stage (IND asylum decisions).
+    An unknown body raises ValueError."""
+    term = objection_terms().get(body)
+    if term is None:
+        raise ValueError(f"unknown decision body {body!r}")
+    return None if term.weeks is None else decision_date + dt.timedelta(weeks=term.weeks)
 
 
 # --- filing ------------------------------------------------------------------------------------------
@@ -229,10 +258,11 @@ class ComplaintFilter:
     older_than: str = ""  # days
 
 
-def find_complaints(session: Session, filters: ComplaintFilter, now: Optional[dt.datetime] = None,
+def find_complaints(session: Session, staff: Staff, filters: ComplaintFilter, now: Optional[dt.datetime] = None,
                     limit: int = LIST_LIMIT) -> List[Complaint]:
-    """Complaints (not referrals) matching the filters, newest first."""
-    query = select(Complaint).where(Complaint.kind == "complaint").order_by(Complaint.created_at.desc())
+    """Complaints (not referrals) matching the filters that this staff member may handle, newest first."""
+    query = (select(Complaint).where(Complaint.kind == "complaint", authorization.visible_complaints(staff))
+             .order_by(Complaint.created_at.desc()))
     if filters.status in COMPLAINT_STATUSES:
         query = query.where(Complaint.status == filters.status)
     if filters.body in bodies().weeks:
@@ -244,24 +274,26 @@ def find_complaints(session: Session, filters: ComplaintFilter, now: Optional[dt
     return list(session.scalars(query.limit(limit)))
 
 
-def complaint_by_id(session: Session, complaint_id: int) -> Optional[Complaint]:
-    return session.get(Complaint, complaint_id)
+def staff_complaint(session: Session, staff: Staff, complaint_id: int) -> Complaint:
+    """The complaint, when this staff member may handle it (bot/authorization.py: otherwise `Refused`; never
+    one about themselves)."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or complaint.kind != "complaint":
+        raise ComplaintError("no such complaint")
+    authorization.check_complaint(session, staff, complaint)
+    return complaint
 
 
 def view_complaint(session: Session, staff: Staff, complaint_id: int) -> Complaint:
     """A complaint for its console page; the view goes to the audit log."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or complaint.kind != "complaint":
-        raise ComplaintError("no such complaint")
+    complaint = staff_complaint(session, staff, complaint_id)
     audit(session, staff, "view_complaint", sender_id=complaint.sender_id, detail=complaint.reference)
     return complaint
 
 
 def change_status(session: Session, staff: Staff, complaint_id: int, status: str, answer: str) -> Complaint:
     """Moves a complaint on and sets the public answer; the newcomer is told on their channel afterwards."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or complaint.kind != "complaint":
-        raise ComplaintError("no such complaint")
+    complaint = staff_complaint(session, staff, complaint_id)
     answer = (answer or "").strip()
     if status not in STATUS_FLOW.get(complaint.status, ()):
         current, wanted = complaint.status.replace("_", " "), status.replace("_", " ")
@@ -289,8 +321,8 @@ def change_status(session: Session, staff: Staff, complaint_id: int, status: str
 
 
 def set_theme(session: Session, staff: Staff, complaint_id: int, theme: str) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or theme not in bodies().themes:
+    complaint = staff_complaint(session, staff, complaint_id)
+    if theme not in bodies().themes:
         raise ComplaintError("choose one of the themes")
     complaint.theme = theme
     audit(session, staff, "complaint_theme", sender_id=complaint.sender_id, detail=f"{complaint.reference} {theme}")
@@ -318,6 +350,7 @@ def themes_since(now: Optional[dt.datetime] = None) -> dt.datetime:
 
 def export_themes(session: Session, staff: Staff, since: dt.datetime) -> List[Tuple[str, str, str, int]]:
     """The themes report as (month, body, theme, count) rows, sorted; the export goes to the audit log."""
+    authorization.require(staff, "complaints")
     counts = themes_report(session, since)
     rows = [(month, body, theme, count) for (month, body, theme), count in sorted(counts.items())]
     audit(session, staff, "export_themes")

@@ -22,6 +22,8 @@ from bot.language.detection import SUPPORTED_LANGUAGES, text_direction
 logger = logging.getLogger(__name__)
 
 REFERENCE_LANGUAGE = "en"  # the language every other one is compared with, and falls back to
+# Written by the team's own native speakers; every other language needs a native speaker's check (`reviewed`).
+TEAM_LANGUAGES = ("en", "nl")
 FALLBACK_NOTICE_LANGUAGES = ("en", "nl")
 NOTICE_LANGUAGE_FALLBACK = "notice_language_fallback"
 LABEL_SOURCE = "label_source"
@@ -42,6 +44,7 @@ class ContentError(ValueError):
 class Button:
     title: str
     payload: str
+    also: Tuple[str, ...] = ()  # other ways people type this choice ("how I was treated" for "Treatment")
 
     @property
     def entities(self) -> Dict[str, Any]:
@@ -68,6 +71,7 @@ class Rendered:
     language: str
     fell_back: bool = False
     menu_label: str = ""
+    needs_review: bool = False  # a translation no native speaker has checked yet (bot/content/nlg.py says so)
 
     def to_rasa(self) -> Dict[str, Any]:
         # `language` and `direction` end up in the bot event's metadata, for channels and the console.
@@ -153,7 +157,22 @@ class Catalogue:
             for b in entry.buttons
         ]
         text = _mark_rtl("\n\n".join(p for p in parts if p), rtl)
-        return Rendered(text, buttons, used_language, fell_back, self.label(LABEL_MENU, used_language, default=""))
+        return Rendered(text, buttons, used_language, fell_back, self.label(LABEL_MENU, used_language, default=""),
+                        needs_review=needs_review(entry, used_language))
+
+
+def needs_review(entry: Entry, language: str) -> bool:
+    """True when no native speaker has checked the entry yet: marked `reviewed: false`, or, outside the team's
+    own languages, not marked reviewed at all (labels and notices carry no `checked` date, but are read too)."""
+    if entry.reviewed:
+        return False
+    return language not in TEAM_LANGUAGES or entry.checked is not None
+
+
+def placeholders(entry: Entry) -> List[str]:
+    """The `{name}` placeholders of an entry's text and buttons: what it needs from the conversation."""
+    texts = [entry.text] + [part for b in entry.buttons for part in (b.title, b.payload)]
+    return sorted({name for text in texts for name in _PLACEHOLDER_RE.findall(text)})
 
 
 def _mark_rtl(text: str, rtl: bool) -> str:
@@ -189,7 +208,8 @@ def _parse_file(path: Path, language: str) -> Dict[str, Entry]:
     for name, raw in messages.items():
         if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
             raise ContentError(f"{path}: {name} needs a 'text'")
-        buttons = tuple(Button(str(b["title"]), str(b["payload"])) for b in raw.get("buttons") or [])
+        buttons = tuple(Button(str(b["title"]), str(b["payload"]), tuple(str(a) for a in b.get("also") or ()))
+                        for b in raw.get("buttons") or [])
         checked = raw.get("checked")
         if isinstance(checked, str):
             checked = dt.date.fromisoformat(checked)
@@ -254,7 +274,8 @@ class LanguageStatus:
 
 
 def content_status(catalogue: Catalogue, max_age_days: int, today: Optional[dt.date] = None) -> List[LanguageStatus]:
-    """Per language: what is missing, not reviewed by a native speaker, or out of date.
+    """Per language: what is missing, not reviewed by a native speaker (`needs_review`: answers marked
+    `reviewed: false`, and labels and notices nobody marked reviewed), or out of date.
 
     An entry is out of date when it was last checked more than `max_age_days` ago, or before the English
     entry it translates was last changed (the translation may no longer say the same).
@@ -276,7 +297,7 @@ def content_status(catalogue: Catalogue, max_age_days: int, today: Optional[dt.d
                 language=language,
                 entries=len(entries),
                 missing=missing_entries(catalogue, language),
-                unreviewed=sorted(n for n, e in entries.items() if e.checked is not None and not e.reviewed),
+                unreviewed=sorted(n for n, e in entries.items() if needs_review(e, language)),
                 out_of_date=sorted(out_of_date),
             )
         )

@@ -16,6 +16,7 @@ from bot.complaints.register import (
     look_up_status,
     new_reference,
     objection_deadline,
+    objection_terms,
     overdue,
     parse_code,
     parse_contact,
@@ -75,6 +76,30 @@ def test_references_as_typed(text, expected):
 def test_codes_and_the_objection_term():
     assert parse_code("my code is ١٢٣٤٥٦") == "123456" and parse_code("12345") is None
     assert objection_deadline(dt.date(2026, 10, 15)) == dt.date(2026, 11, 26)
+
+
+@pytest.mark.parametrize("body, last_day", [
+    ("duo", dt.date(2026, 11, 26)),  # 6 weeks (Awb 6:7)
+    ("municipality", dt.date(2026, 11, 26)),  # 6 weeks
+    ("ind_regular", dt.date(2026, 11, 12)),  # IND, regular decisions: 4 weeks
+    ("ind_asylum", None),  # no objection stage: appeal to the court, no date computed
+    ("unknown", dt.date(2026, 11, 26)),  # not known who decided: the general term
+])
+def test_the_objection_term_depends_on_who_decided(body, last_day):
+    assert objection_deadline(dt.date(2026, 10, 15), body) == last_day
+
+
+def test_the_objection_terms_come_from_the_data_file():
+    terms = objection_terms()
+    assert list(terms) == ["duo", "municipality", "ind_regular", "ind_asylum", "unknown"]
+    assert (terms["ind_regular"].weeks, terms["ind_asylum"].weeks) == (4, None)
+    assert terms["ind_asylum"].appeal_weeks == (1, 4)
+    assert all(term.source.startswith("https://") for term in terms.values())
+    # Across a year end and a leap day, the term is counted in whole weeks from the date of the decision.
+    assert objection_deadline(dt.date(2027, 12, 20), "ind_regular") == dt.date(2028, 1, 17)
+    assert objection_deadline(dt.date(2028, 2, 1), "duo") == dt.date(2028, 3, 14)
+    with pytest.raises(ValueError):
+        objection_deadline(dt.date(2026, 10, 15), "coa")
 
 
 def test_references_cannot_be_guessed_from_one_another():
@@ -178,3 +203,23 @@ def test_overdue_after_the_bodys_term_and_the_themes_report(sessions):
         report = themes_report(session, utc_now() - dt.timedelta(days=400))
         assert report[(month, "duo", "referral")] == 1
         assert sum(report.values()) == 2
+
+
+def test_failed_case_checks_count_in_the_same_budget_as_complaint_codes(sessions, monkeypatch):
+    from bot import attempts
+    from bot.cases import verify
+
+    monkeypatch.setattr(attempts, "configured_budget", lambda: attempts.FailureBudget(3, dt.timedelta(minutes=10)))
+    now = utc_now()
+    with transaction(sessions) as session:
+        complaint, code = file_complaint(session, SECRET, draft())
+        reference = complaint.reference
+    for n in range(3):
+        with transaction(sessions) as session:
+            verify(session, SECRET, f"fresh-{n}", f"INB-40000{n}", dt.date(1990, 5, 17), now)
+    with transaction(sessions) as session:
+        refused = look_up_status(session, SECRET, "stranger", reference, code, now=now)
+    assert refused.complaint is None and refused.locked_until == now + dt.timedelta(minutes=10)
+    with transaction(sessions) as session:
+        later = now + dt.timedelta(minutes=11)
+        assert look_up_status(session, SECRET, "stranger", reference, code, now=later).complaint is not None

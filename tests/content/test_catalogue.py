@@ -126,3 +126,18 @@ def test_content_status_reports_unreviewed_and_out_of_date_entries(tmp_path):
     assert statuses["en"].out_of_date == []
     later = {s.language: s for s in content_status(Catalogue.load(tmp_path), 30, today=dt.date(2026, 11, 28))}
     assert later["en"].out_of_date == ["utter_a"]  # older than 30 days
+
+
+WHATSAPP_BUTTON_BODY_LIMIT = 1024  # the same limit as MAX_INTERACTIVE_BODY in bot/channels/whatsapp.py
+
+
+def test_every_answer_with_buttons_fits_in_one_whatsapp_message(catalogue):
+    """WhatsApp refuses a message with buttons whose body is over 1024 characters, so a longer answer is split
+    and its buttons come apart from most of the text. Measured as rendered, with the source line."""
+    too_long = [
+        (language, name, len(catalogue.render(name, language).text))
+        for language in catalogue.languages
+        for name, entry in catalogue.entries[language].items()
+        if entry.buttons and len(catalogue.render(name, language).text) > WHATSAPP_BUTTON_BODY_LIMIT
+    ]
+    assert too_long == []

@@ -109,6 +109,8 @@ def test_other_bodies_and_decisions_are_referred_and_recorded(servers, catalogue
     other = WebUser(servers)
     other.say("I want to complain")
     assert texts(other.say('/choose{"complaint_kind":"decision"}')) == [
+        render(catalogue, "utter_ask_complaint_form_decision_body")]  # who decided: the term depends on it
+    assert texts(other.say('/choose{"decision_body":"unknown"}')) == [
         render(catalogue, "utter_ask_complaint_form_decision_date")]
     answer = texts(other.say('/choose{"decision_date":"unknown"}'))
     assert answer == [render(catalogue, "utter_objection_info")]
