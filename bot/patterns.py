@@ -43,6 +43,33 @@ PHONE_IN_TEXT_RE = re.compile(rf"(?<!\w)(?:\+|00)?\(?\d(?:{_PHONE_SEPARATOR}*\d)
 E_MAIL_RE = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+\.[\w.-]+")
 
 
+# --- for the log redactor only: where log lines carry text people wrote -------------------------------
+
+# Fields that hold what people wrote: Rasa's events and structured log keys (user messages, bot answers, slot
+# values, entities), the channels' payloads, and the complaint story.
+TEXT_FIELDS = (
+    "text", "message", "user message", "user_message", "user_text", "parse_data_text", "response_text",
+    "token_text", "json_message", "value", "body", "caption", "what", "wish", "happened_when", "contact",
+    "complaint_what", "complaint_when", "complaint_wish", "complaint_contact", "callback_phone", "note",
+    "public_answer", "answer",
+)
+_FIELD_NAME = "(?:" + "|".join(re.escape(name) for name in TEXT_FIELDS) + ")"
+# A quoted value: JSON and Python's repr escape their quotes with a backslash ("He said \"no\""); within
+# single quotes an apostrophe followed by a letter is part of the text (O'Brien, can't, l'école), as in
+# lines that quote a text by hand; JSON inside a JSON string has \" for quotes.
+_QUOTED_VALUE = r"""(?:\\"(?:(?!\\").)*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.|'(?=\w))*')"""
+# `"text": "…"`, `'text': '…'`, `text='…'`, `user message '…'`, `\"text\": \"…\"`.
+_FIELD_KEY = rf"""(?:\\?"{_FIELD_NAME}\\?"|'{_FIELD_NAME}'|{_FIELD_NAME})"""
+TEXT_FIELD_RE = re.compile(rf"""(?i)((?<![\w-]){_FIELD_KEY}(?:\s*[:=]\s*|\s+)){_QUOTED_VALUE}""")
+# Rasa's structured log lines print text unquoted: `parse_data_text=I can't pay parse_data_intent={...}`.
+BARE_TEXT_FIELD_RE = re.compile(
+    rf"""(?im)((?<![\w-]){_FIELD_NAME}=)(?!["'\\\[{{(])[^\n]*?(?=\s[\w.]+=|$)""")
+# SQLAlchemy's error texts end with the statement's parameters (when an engine does not hide them), and
+# PostgreSQL's with a DETAIL line that quotes the row or the key: both hold the data.
+SQL_PARAMETERS_RE = re.compile(r"(?m)^\[parameters: .*$")
+DATABASE_DETAIL_RE = re.compile(r"(?m)^(DETAIL:\s*).*$")
+
+
 def parse_phone_number(text: str) -> Optional[str]:
     """A phone number to call back: "+31 6 12345678", "06-12345678", "0031..." (any digit script)."""
     compact = PHONE_SEPARATORS_RE.sub("", ascii_digits(text or ""))

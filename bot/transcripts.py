@@ -70,6 +70,19 @@ def _line(type_name: str, timestamp: float, data: Dict[str, Any]) -> Optional[Li
     return None
 
 
+def _not_replayed(events: Any) -> Any:
+    """Counts each message once: a typed answer replayed as a button press is stored twice (bot/dialogue)."""
+    return ~events.data.contains('"typed_answer"')
+
+
+def _drop_last_user_line(lines: List[Line]) -> None:
+    """What Rasa's rewind undoes: the latest user message (and anything after it)."""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].kind == "user":
+            del lines[index:]
+            return
+
+
 class Transcripts:
     """Queries over the tracker store's events."""
 
@@ -90,14 +103,21 @@ class Transcripts:
         query = (
             select(events_table.c.type_name, events_table.c.timestamp, events_table.c.data)
             .where(events_table.c.sender_id == sender_id,
-                   events_table.c.type_name.in_(("user", "bot", "pause", "resume")))
+                   events_table.c.type_name.in_(("user", "bot", "pause", "resume", "rewind")))
             .order_by(events_table.c.id.desc())
             .limit(limit)
         )
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        lines = (_line(row.type_name, row.timestamp, json.loads(row.data or "{}")) for row in reversed(rows))
-        return [line for line in lines if line is not None]
+        lines: List[Line] = []
+        for row in reversed(rows):
+            if row.type_name == "rewind":  # a typed answer replayed as a button press: its first reading goes
+                _drop_last_user_line(lines)
+                continue
+            line = _line(row.type_name, row.timestamp, json.loads(row.data or "{}"))
+            if line is not None:
+                lines.append(line)
+        return lines
 
     def bot_answer(self, sender_id: str, timestamp: float) -> Optional[Line]:
         """The conversation's bot answer sent at `timestamp` (a note on a wrong answer names it so)."""
@@ -131,7 +151,8 @@ class Transcripts:
         if not self._exists():
             return []
         e = events_table.c
-        window = and_(e.type_name == "user", e.timestamp >= since.replace(tzinfo=dt.timezone.utc).timestamp(),
+        window = and_(e.type_name == "user", _not_replayed(e),
+                      e.timestamp >= since.replace(tzinfo=dt.timezone.utc).timestamp(),
                       e.timestamp < until.replace(tzinfo=dt.timezone.utc).timestamp())
         query = (
             select(
@@ -172,7 +193,8 @@ class Transcripts:
         e = events_table.c
         query = (
             select(e.sender_id, e.timestamp, e.intent_name, e.data)
-            .where(e.type_name == "user", e.timestamp >= since.replace(tzinfo=dt.timezone.utc).timestamp())
+            .where(e.type_name == "user", _not_replayed(e),
+                   e.timestamp >= since.replace(tzinfo=dt.timezone.utc).timestamp())
             .order_by(e.id)
         )
         seen: Set[tuple] = set()

@@ -1,15 +1,8 @@
-"""What to answer next: law-specific answers, misunderstandings, case-status and handoff replies."""
-from bot.dialogue.replies import (
-    LAWS,
-    Reply,
-    answer_by_law,
-    case_status_replies,
-    handoff_replies,
-    misunderstanding_reply,
-    opening_arguments,
-)
+"""What to answer next: the answer for the person's law and situation, asking back, case and handoff replies."""
+from bot.dialogue.answers import ANSWER_BASES, answer_for, clarification, misunderstanding_reply
+from bot.dialogue.replies import Reply, case_status_replies, handoff_replies, opening_arguments
 
 __all__ = [
-    "LAWS", "Reply", "answer_by_law", "case_status_replies", "handoff_replies", "misunderstanding_reply",
-    "opening_arguments",
+    "ANSWER_BASES", "Reply", "answer_for", "case_status_replies", "clarification", "handoff_replies",
+    "misunderstanding_reply", "opening_arguments",
 ]

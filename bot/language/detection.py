@@ -93,6 +93,22 @@ def normalise(text: str) -> str:
     return " ".join(word for word in _WORD_RE.findall(text) if not _is_number_like(word))
 
 
+# Dutch words newcomers use in every language ("staatsexamen nt2 ile inburgering biter mi"): they say nothing
+# about the language a message is in, unless they are all it has.
+DUTCH_LOANWORDS = frozenset("""
+inburgering inburgeren inburgeringsplicht inburgeringsexamen staatsexamen examen herexamen gemeente gemeentes
+boete boetes lening uitkering bijstand statushouder taalschool verblijfsvergunning toeslagen huurtoeslag
+zorgtoeslag digid brief ontzorgen klantmanager participatieverklaring vluchtelingenwerk taalcoach leerroute
+onderwijsroute
+""".split())
+
+
+def without_loanwords(cleaned: str) -> str:
+    """The normalised text without the Dutch loanwords, or as it was when nothing else is left."""
+    kept = [word for word in cleaned.split() if word not in DUTCH_LOANWORDS]
+    return " ".join(kept) if kept else cleaned
+
+
 def _is_number_like(word: str) -> bool:
     """Numbers and codes like "2022", "B1", "A2"; arabizi words with digits ("ya3ni", "la2") are kept."""
     return sum(ch.isalpha() for ch in word) <= 1 and any(ch.isdigit() for ch in word)
@@ -112,11 +128,24 @@ def _features(text: str) -> Counter:
     return feats
 
 
+# This many letters of Ge'ez, Cyrillic or Arabic script make a message that script's, whatever else it holds.
+OWN_SCRIPT_MIN_LETTERS = 3
+
+
 def dominant_script(cleaned: str) -> Tuple[Optional[str], int]:
-    """The script most letters of a normalised text are in, and how many letters that is."""
+    """The script a normalised text is judged by, and how many letters it has in it.
+
+    A script of its own wins over Latin once it has a few letters: a Dutch word ("DUO-brief", "gemeente") in
+    Ukrainian or Arabic text leaves it Ukrainian or Arabic, instead of a guess among the Latin-script languages.
+    """
     scripts = Counter(s for s in map(script_of, cleaned) if s)
     if not scripts:
         return None, 0
+    own = [(count, script) for script, count in scripts.items()
+           if script != "latin" and count >= OWN_SCRIPT_MIN_LETTERS]
+    if own:
+        count, script = max(own)
+        return script, count
     return scripts.most_common(1)[0]
 
 
@@ -236,10 +265,12 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection:
         """Detect the language of one message."""
-        cleaned = normalise(text)
+        cleaned = without_loanwords(normalise(text))
         script, letters = dominant_script(cleaned)
         if script is None:
             return Detection(UNDETERMINED, 0.0, False)
+        if script != "latin":  # judge only the words in the message's own script, not a Dutch word mixed in
+            cleaned = " ".join(w for w in cleaned.split() if any(script_of(ch) == script for ch in w))
         candidates = _SCRIPT_LANGUAGES[script]
         probabilities = self._probabilities(cleaned, script, candidates, letters)
         if not probabilities:

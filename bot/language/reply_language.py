@@ -15,6 +15,8 @@ from bot.language.detection import SUPPORTED_LANGUAGES
 LANGUAGE_SLOT = "language"
 GUESS_SLOT = "language_guess"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
+# The requested language when the user names one the assistant does not speak ("French please").
+UNOFFERED_LANGUAGE = "other"
 DETECTION_ATTRIBUTE = "language"  # parse-data key set by the NLU component
 METADATA_CHOSEN_LANGUAGE = "language"  # channel metadata: the user picked it (widget menu)
 METADATA_LANGUAGE_HINT = "language_hint"  # channel metadata: a hint that seeds it (Telegram's language_code)

@@ -6,6 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+import yaml
+
 from bot.language.detection import SUPPORTED_LANGUAGES, LanguageDetector, plain_langdetect
 from bot.nlu.training_data import read_examples
 
@@ -106,3 +108,27 @@ def evaluate_nlu(model_path: Path, data_dir: Path) -> Dict[str, Dict[str, float]
 
 def format_nlu_report(report: Dict[str, Dict[str, float]]) -> str:
     return _report_table(report, ("examples", "accuracy", "macro_f1"))
+
+
+DISTRESS_INTENT = "signal_distress"
+
+
+def evaluate_distress(model_path: Path, directory: Path) -> Dict[str, Dict[str, float]]:
+    """Per language: how many real crisis messages are taken for distress (recall, every one should be), and how
+    many merely frustrated ones are (false alarms), from tests/data/distress/<lang>.yml."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model_path))
+    report: Dict[str, Dict[str, float]] = {}
+    for path in sorted(Path(directory).glob("*.yml")):
+        sets = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+        async def distress_share(texts: List[str]) -> float:
+            hits = [((await agent.parse_message(t)).get("intent") or {}).get("name") == DISTRESS_INTENT for t in texts]
+            return round(sum(hits) / len(hits), 4) if hits else 0.0
+
+        report[path.stem] = {
+            "crisis": len(sets["crisis"]), "recall": asyncio.run(distress_share(sets["crisis"])),
+            "frustration": len(sets["frustration"]), "false_alarms": asyncio.run(distress_share(sets["frustration"])),
+        }
+    return report

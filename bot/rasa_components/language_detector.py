@@ -20,10 +20,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language.detection import LanguageDetector, NgramModel, find_requested_language
-from bot.language.reply_language import DETECTION_ATTRIBUTE, REQUESTED_LANGUAGE_ENTITY
+from bot.language.reply_language import DETECTION_ATTRIBUTE, REQUESTED_LANGUAGE_ENTITY, UNOFFERED_LANGUAGE
 from bot.nlu.training_data import LANGUAGE_NAME_LOOKUP_PREFIX
 
 CHANGE_LANGUAGE_INTENT = "change_language"
+# "spreek je ook pools?" is often taken for one of these: a short message naming a language not on offer is a
+# request for it (answered kindly with the eight on offer), never a switch.
+UNSURE_INTENTS = ("nlu_fallback", "bot_challenge", "out_of_scope", "help", "greet")
+SHORT_REQUEST_WORDS = 5
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -109,9 +113,19 @@ class LanguageDetectorComponent(GraphComponent, EntityExtractorMixin):
                 },
                 add_to_output=True,
             )
-            if (message.get(INTENT) or {}).get("name") == CHANGE_LANGUAGE_INTENT:
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent == CHANGE_LANGUAGE_INTENT:
                 self._add_requested_language(message, text)
+            elif intent in UNSURE_INTENTS and len(text.split()) <= SHORT_REQUEST_WORDS:
+                self._take_unoffered_language_request(message, text)
         return messages
+
+    def _take_unoffered_language_request(self, message: Message, text: str) -> None:
+        found = find_requested_language(text, self.names)
+        if found is None or found[0] != UNOFFERED_LANGUAGE:
+            return
+        message.set(INTENT, {"name": CHANGE_LANGUAGE_INTENT, "confidence": 1.0}, add_to_output=True)
+        self._add_requested_language(message, text)
 
     def _add_requested_language(self, message: Message, text: str) -> None:
         found = find_requested_language(text, self.names)

@@ -13,11 +13,21 @@ from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.language.reply_language import language_slot_updates
+from bot.language.reply_language import REQUESTED_LANGUAGE_ENTITY, language_slot_updates
+
+EXAM_LANGUAGE_ANSWER = "utter_exam_language"
+
+
+def _about_the_exam_language(tracker: DialogueStateTracker) -> bool:
+    """True when the assistant's latest message was the answer about the exam's language."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return (event.metadata or {}).get("utter_action") == EXAM_LANGUAGE_ANSWER
+    return False
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -41,5 +51,9 @@ class LanguagePolicy(Policy):
     ) -> PolicyPrediction:
         slots = {name: tracker.get_slot(name) for name in ("language", "language_guess")}
         latest = tracker.latest_message.parse_data if tracker.latest_message else {}
+        if _about_the_exam_language(tracker):
+            # "and in English?" right after the exam-language answer asks about the exam, not for a switch.
+            latest = {**latest, "entities": [e for e in latest.get("entities") or []
+                                             if e.get("entity") != REQUESTED_LANGUAGE_ENTITY]}
         events = [SlotSet(name, value) for name, value in language_slot_updates(slots, latest).items()]
         return self._prediction(self._default_predictions(domain), events=events)

@@ -11,6 +11,7 @@ from tests.support import telegram as telegram_test
 from tests.support import whatsapp as whatsapp_test
 from tests.support.fake_apis import FakeGraph, FakeTelegram
 from tests.support.people import WebUser, handoff_reply, wait_until
+from tests.support.replies import Expected
 from tests.support.whatsapp import chat_app_settings
 
 pytestmark = pytest.mark.slow
@@ -90,8 +91,9 @@ ADAPTERS = {"rest": via_rest, "webchat": via_webchat, "telegram": via_telegram, 
 @pytest.mark.parametrize("text, language, expected", CASES, ids=[c[0][:24] for c in CASES])
 def test_every_channel_delivers_the_same_answer(channels, catalogue, adapter, text, language, expected):
     servers, telegram, graph = channels
-    rendered = [catalogue.render(name, language, arguments) for name, arguments in expected]
-    want = [(r.text, [b["payload"] for b in r.buttons]) for r in rendered]
+    conversation = Expected(catalogue)  # each adapter starts a new conversation: an unchecked translation's notice
+    rendered = [conversation.reply(name, language, arguments) for name, arguments in expected]
+    want = [(r["text"], [b["payload"] for b in r["buttons"]]) for r in rendered]
     if adapter == "rest":  # one joined reply (see via_rest)
         want = [("\n\n".join(t for t, _ in want), [p for _, ps in want for p in ps])]
     assert ADAPTERS[adapter](servers, telegram, graph, text, language, len(expected)) == want

@@ -107,3 +107,23 @@ def test_made_up_words_are_not_grounded(detector, text):
 def test_real_words_and_own_scripts_are_grounded(detector):
     assert detector.detect("hi").grounded
     assert detector.detect("سلام").grounded
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("ik heb een brief van de gemeente gekregen over inburgering, що мені робити", "uk"),
+        ("Привіт, ik heb een DUO brief gekregen over mijn lening", "uk"),
+        ("ik moet naar de gemeente voor mijn inburgering afspraak ماذا أفعل", "ar"),
+        ("de gemeente zegt dat ik moet inburgeren ሕጂ እንታይ ክገብር", "ti"),
+    ],
+)
+def test_a_dutch_word_mixed_in_is_judged_by_the_messages_own_script(detector, text, language):
+    # Such mixed messages used to come out as Latin-script Tigrinya.
+    assert detector.detect(text).language == language
+
+
+def test_a_language_not_offered_is_found_as_other():
+    names = read_language_names([NLU_DIR])
+    assert find_requested_language("kun je in het frans antwoorden", names)[0] == "other"
+    assert find_requested_language("not french, english please", names)[0] == "en"
