@@ -59,6 +59,13 @@ class Settings:
     handoff_reply_minutes: int = 60  # what newcomers are told: a colleague usually replies within this
     rate_limit_per_sender: int = 30  # messages a minute from one conversation, per channel and server
     rate_limit_per_ip: int = 120  # requests a minute from one address to a channel or the console login
+    # Redis, when the scale-out set-up has one (deploy/endpoints.yml's lock store reads the same variables): it
+    # also holds the handled chat-app updates every Rasa server shares (bot/channels/redelivery.py).
+    redis_host: str = ""
+    redis_port: int = 6379
+    redis_db: int = 0
+    redis_password: str = ""  # secret
+    redis_key_prefix: str = "wegwijs"
     retention_conversation_days: int = 90  # every message older than this is deleted, in active conversations too
     retention_handoff_days: int = 365  # finished handoffs (with staff replies) are deleted after this
     retention_complaint_days: int = 730  # complaints lose their story and sender after this (counts stay)
@@ -112,6 +119,12 @@ class Settings:
             handoff_reply_minutes=_positive_int(env, "WEGWIJS_HANDOFF_REPLY_MINUTES", defaults.handoff_reply_minutes),
             rate_limit_per_sender=_positive_int(env, "WEGWIJS_RATE_LIMIT_PER_SENDER", defaults.rate_limit_per_sender),
             rate_limit_per_ip=_positive_int(env, "WEGWIJS_RATE_LIMIT_PER_IP", defaults.rate_limit_per_ip),
+            redis_host=env.get("WEGWIJS_REDIS_HOST", ""),
+            redis_port=_port(env, "WEGWIJS_REDIS_PORT", defaults.redis_port) if env.get("WEGWIJS_REDIS_PORT")
+            else defaults.redis_port,
+            redis_db=_non_negative_int(env, "WEGWIJS_REDIS_DB", defaults.redis_db),
+            redis_password=env.get("WEGWIJS_REDIS_PASSWORD", ""),
+            redis_key_prefix=env.get("WEGWIJS_REDIS_KEY_PREFIX", "") or defaults.redis_key_prefix,
             retention_conversation_days=_positive_int(env, "WEGWIJS_RETENTION_CONVERSATION_DAYS",
                                                       defaults.retention_conversation_days),
             retention_handoff_days=_positive_int(env, "WEGWIJS_RETENTION_HANDOFF_DAYS",
@@ -234,6 +247,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, maximum: Opti
         limit = f" up to {maximum}" if maximum is not None else ""
         raise SettingsError(f"{name}={value!r} must be a positive whole number{limit}")
     return number
+
+
+def _non_negative_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "")
+    if value == "":
+        return default
+    if not value.isdigit():
+        raise SettingsError(f"{name}={value!r} must be a whole number, 0 or more")
+    return int(value)
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

@@ -252,3 +252,13 @@ class ErasureRequest(Base):
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(255), nullable=False)
     requested_at = Column(DateTime, nullable=False, default=utc_now)
+
+
+class SeenUpdate(Base):
+    """A chat-app update (Telegram update id, WhatsApp message id) some Rasa server handled lately
+    (bot/channels/redelivery.py: the shared memory when no Redis is configured)."""
+
+    __tablename__ = "seen_updates"
+
+    key = Column(String(255), primary_key=True)  # "<channel>:<the app's id>"
+    seen_at = Column(DateTime, nullable=False, index=True)

@@ -54,8 +54,7 @@ def split_message(text: str, limit: int) -> List[str]:
 class RecentIds:
     """Ids seen lately (Telegram update ids, WhatsApp message ids), so a redelivery is answered once.
 
-    Kept per process: with several Rasa servers behind a load balancer, sticky routing per sender or a
-    shared store is needed for the same guarantee.
+    In this process only: bot/channels/redelivery.py shares them between Rasa servers.
     """
 
     def __init__(self, size: int = 10000) -> None:

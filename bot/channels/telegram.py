@@ -22,6 +22,7 @@ from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Upda
 from telegram.error import RetryAfter, TelegramError
 
 from bot.channels.common import TELEGRAM_SENDER_PREFIX, UNSUPPORTED_PAYLOAD, RecentIds, as_typed, split_message
+from bot.channels.redelivery import redelivery_memory
 from bot.channels.webhook import Incoming, NotAnUpdate, WebhookInput
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
@@ -126,11 +127,13 @@ class TelegramInput(WebhookInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
         settings = Settings.from_env()
         return cls(settings.telegram_token, settings.telegram_secret, settings.telegram_api_url,
-                   settings.channel_limits(), settings.content_dir, settings.default_language)
+                   settings.channel_limits(), settings.content_dir, settings.default_language,
+                   recent=redelivery_memory(settings, "telegram"))
 
     def __init__(self, token: Optional[str], secret: Optional[str], api_url: str, limits: ChannelLimits,
-                 content_dir: Optional[Path] = None, default_language: str = "nl") -> None:
-        super().__init__(bool(token and secret), limits)
+                 content_dir: Optional[Path] = None, default_language: str = "nl",
+                 recent: Optional[RecentIds] = None) -> None:
+        super().__init__(bool(token and secret), limits, recent)
         self.bot = Bot(token, base_url=api_url) if self.enabled else None
         self.secret = secret
         self._initialised = False

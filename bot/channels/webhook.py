@@ -6,7 +6,8 @@ was not accepted. So every call goes, in this order:
 1. refused (503) while the channel is not configured;
 2. authenticated: refused (403) when it does not come from the app;
 3. parsed into updates (400 when it is not shaped like the app's updates);
-4. for each update: dropped when its id was seen lately (a redelivery of an answered update);
+4. for each update: dropped when its id was seen lately (a redelivery of an answered update, whichever Rasa
+   server answered it: bot/channels/redelivery.py);
 5. rate-limited per sender: the id is forgotten, so that the app's redelivery is handled, and the call is
    answered 429 ("slow down") once the others are delivered;
 6. delivered to Rasa; when that fails (e.g. the conversation database is down) the id is forgotten too
@@ -46,11 +47,12 @@ class WebhookInput(InputChannel):
     SENDER_PREFIX: ClassVar[str]  # conversation ids are SENDER_PREFIX + the app's id (bot/channels/common.py)
     NOTHING_NEW: ClassVar[Dict[str, str]] = {"status": "ok"}  # the answer when no update was new
 
-    def __init__(self, enabled: bool, limits: ChannelLimits) -> None:
+    def __init__(self, enabled: bool, limits: ChannelLimits, recent: Optional[RecentIds] = None) -> None:
         self.enabled = enabled
         if not enabled:
             self.logger.warning("%s channel disabled: %s", self.TITLE, self.ENABLE_HINT)
-        self.recent = RecentIds()
+        # The ids handled lately: shared by every Rasa server when built from the settings (redelivery.py).
+        self.recent = recent or RecentIds()
         self.limits = limits
 
     @property

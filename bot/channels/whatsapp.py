@@ -17,7 +17,8 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.common import UNSUPPORTED_PAYLOAD, WHATSAPP_SENDER_PREFIX, as_typed, split_message
+from bot.channels.common import UNSUPPORTED_PAYLOAD, WHATSAPP_SENDER_PREFIX, RecentIds, as_typed, split_message
+from bot.channels.redelivery import redelivery_memory
 from bot.channels.webhook import Incoming, NotAnUpdate, WebhookInput
 from bot.config import Settings
 from bot.limits import ChannelLimits
@@ -152,11 +153,11 @@ class WhatsAppInput(WebhookInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
         s = Settings.from_env()
         return cls(s.whatsapp_token, s.whatsapp_app_secret, s.whatsapp_verify_token, s.whatsapp_phone_number_id,
-                   s.whatsapp_api_url, s.channel_limits())
+                   s.whatsapp_api_url, s.channel_limits(), recent=redelivery_memory(s, "whatsapp"))
 
     def __init__(self, token: str, app_secret: str, verify_token: str, phone_number_id: str, api_url: str,
-                 limits: ChannelLimits) -> None:
-        super().__init__(all((token, app_secret, verify_token, phone_number_id)), limits)
+                 limits: ChannelLimits, recent: Optional[RecentIds] = None) -> None:
+        super().__init__(all((token, app_secret, verify_token, phone_number_id)), limits, recent)
         self.token, self.app_secret, self.verify_token = token, app_secret, verify_token
         self.phone_number_id, self.api_url = phone_number_id, api_url
 

@@ -29,6 +29,9 @@ import pytest
 
 from bot.devservers.databases import postgres_database
 from bot.devservers.scaled import REDIS_HOST, REDIS_PORT, ScaledServers, nginx_path, redis_client
+from tests.support import telegram as telegram_app
+from tests.support import whatsapp as whatsapp_app
+from tests.support.fake_apis import FakeGraph, FakeTelegram
 
 pytestmark = pytest.mark.slow
 
@@ -298,13 +301,19 @@ def scaled(tmp_path_factory, model_path):
     except Exception as error:  # redis.ConnectionError and friends
         _require("Redis", "WEGWIJS_REQUIRE_REDIS", f"{REDIS_HOST}:{REDIS_PORT} does not answer: {error}")
     redis.flushdb()  # our own db number only
+    telegram = FakeTelegram(telegram_app.TOKEN).start()
+    graph = FakeGraph(whatsapp_app.TOKEN, whatsapp_app.PHONE_ID).start()
     with postgres_database() as url:
-        servers = ScaledServers(tmp_path_factory.mktemp("scaled"), database_url=url, tracker_store_url=url)
+        servers = ScaledServers(tmp_path_factory.mktemp("scaled"), database_url=url, tracker_store_url=url,
+                                extra_env=whatsapp_app.chat_app_settings(telegram, graph))
+        servers.telegram, servers.graph = telegram, graph  # type: ignore[attr-defined]
         servers.start()
         try:
             yield servers
         finally:
             servers.stop()
+            telegram.stop()
+            graph.stop()
             redis.flushdb()
             redis.close()
 
@@ -327,6 +336,37 @@ def test_one_senders_messages_at_both_servers_are_handled_one_at_a_time(scaled):
 
     # The lock store leaves nothing behind once the messages are done.
     assert redis_client().keys("*lock:*") == []
+
+
+def test_a_redelivery_to_the_other_server_is_answered_once(scaled):
+    """Telegram and WhatsApp deliver at least once; the same update at both Rasa servers gets one answer."""
+    import time
+
+    import requests
+
+    first, second = scaled.rasa_urls
+    chat_id = 700000 + uuid.uuid4().int % 100000
+    update = telegram_app.text_update(chat_id, QUESTION, language="en")
+    number = whatsapp_app.new_sender()
+    body = whatsapp_app.payload(number, {"type": "text", "text": {"body": QUESTION}})
+
+    def to_telegram_chat():
+        return [m for m in scaled.telegram.sent() if int(m["chat_id"]) == chat_id]
+
+    def deliver(rasa_url):
+        telegram = requests.post(f"{rasa_url}/webhooks/telegram/webhook", json=update, timeout=60,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": telegram_app.SECRET})
+        whatsapp = whatsapp_app.post(type("Rasa", (), {"rasa_url": rasa_url})(), body)
+        assert (telegram.status_code, whatsapp.status_code) == (200, 200), (telegram.text, whatsapp.text)
+
+    deliver(first)
+    answers = (len(to_telegram_chat()), len(whatsapp_app.to(scaled.graph, number)))
+    assert min(answers) >= 1, answers
+    deliver(second)  # the redelivery, to the other server
+    time.sleep(2)  # a second answer, if any, would have been sent by now
+    assert (len(to_telegram_chat()), len(whatsapp_app.to(scaled.graph, number))) == answers
+    # The ids are in the shared memory (Redis, as configured here), not only in each server's own.
+    assert redis_client().keys("*seen:telegram:*") and redis_client().keys("*seen:whatsapp:*")
 
 
 def test_the_user_rows_in_postgresql_match(scaled):
