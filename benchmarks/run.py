@@ -36,6 +36,10 @@ WORK = PROJECT_ROOT / "benchmarks" / ".work"
 RASA = str(Path(sys.executable).parent / "rasa")
 CONCURRENCY = (1, 20, 50)
 CASE_LOOKUP = ["/check_case_status", "INB-100001", "17-05-1990"]
+# The load comes from one address, so the per-address and per-sender limits (meant for the public) are set to
+# fit it: the benchmark measures the assistant, not its rate limiter. Said in the output.
+BENCHMARK_LIMITS = {"WEGWIJS_RATE_LIMIT_PER_IP": "10000000", "WEGWIJS_RATE_LIMIT_PER_SENDER": "100000"}
+MAX_ERROR_CAUSES = 5
 
 
 # --- traffic ----------------------------------------------------------------------------------------
@@ -63,6 +67,11 @@ class LoadResult:
     seconds: float
     latencies_ms: List[float] = field(default_factory=list)
     errors: int = 0
+    error_causes: Dict[str, int] = field(default_factory=dict)  # "HTTP 429: ..." -> how often
+
+    def failed(self, cause: str) -> None:
+        self.errors += 1
+        self.error_causes[cause] = self.error_causes.get(cause, 0) + 1
 
     @property
     def throughput(self) -> float:
@@ -84,14 +93,14 @@ async def _user(session, url, traffic, deadline, result, rng) -> None:
             start = time.perf_counter()
             try:
                 async with session.post(url, json={"sender": sender, "message": text}) as response:
-                    await response.read()
-                    ok = response.status == 200
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                ok = False
-            if ok:
+                    body = await response.read()
+                    cause = None if response.status == 200 else f"HTTP {response.status}: {body[:120]!r}"
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                cause = f"{type(error).__name__}: {error}"[:160]
+            if cause is None:
                 result.latencies_ms.append((time.perf_counter() - start) * 1000)
             else:
-                result.errors += 1
+                result.failed(cause)
 
 
 async def _load(base_url: str, traffic, users: int, seconds: float, seed: int) -> LoadResult:
@@ -217,7 +226,14 @@ def report(results: Dict[str, Dict[str, float]]) -> str:
     return format_table(rows)
 
 
-def measure(assistant_url: str, pid: int, traffic, seconds: float) -> Dict[str, float]:
+def progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def measure(
+    name: str, assistant_url: str, pid: int, traffic, seconds: float, causes: Dict[str, int]
+) -> Dict[str, float]:
+    """Warm-up, then a load phase per concurrency; a line per phase as it goes. Error causes go to `causes`."""
     figures: Dict[str, float] = {"errors": 0}
     run_load(assistant_url, traffic, 5, min(seconds, 5))  # warm-up
     for users in CONCURRENCY:
@@ -226,8 +242,33 @@ def measure(assistant_url: str, pid: int, traffic, seconds: float) -> Dict[str, 
         figures[f"p95_{users}"] = result.percentile(95)
         figures[f"throughput_{users}"] = result.throughput
         figures["errors"] += result.errors
+        for cause, count in result.error_causes.items():
+            causes[f"{name}: {cause}"] = causes.get(f"{name}: {cause}", 0) + count
+        progress(f"  {name}, {users} users: {result.throughput:.1f} msg/s, p50 {result.percentile(50):.0f} ms, "
+                 f"p95 {result.percentile(95):.0f} ms, {result.errors} errors")
     figures["rasa_rss_mb"] = rss_mb(pid)
     return figures
+
+
+def error_report(causes: Dict[str, int]) -> str:
+    """The most frequent causes of failed requests, for the operator to act on."""
+    ordered = sorted(causes.items(), key=lambda item: -item[1])[:MAX_ERROR_CAUSES]
+    return "\n".join(f"  {count} x {cause}" for cause, count in ordered)
+
+
+def train_with_progress(command: Sequence[str], cwd: Path, label: str, every: float = 30.0) -> float:
+    """Runs a training command, printing a line every `every` seconds so a long run is never silent."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            process.wait(timeout=every)
+            break
+        except subprocess.TimeoutExpired:
+            progress(f"  {label}: still training ({time.perf_counter() - start:.0f} s)")
+    if process.returncode:
+        raise RuntimeError(f"{label}: training failed (exit {process.returncode})")
+    return time.perf_counter() - start
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -247,17 +288,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     # Wegwijs: the full set-up (language detection, NLG endpoint, action server, SQL tracker store).
     model = PROJECT_ROOT / "models" / "wegwijs.tar.gz"
     subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "train.sh")], check=True, stdout=subprocess.DEVNULL)
+    progress(f"Wegwijs: training if needed, then {len(CONCURRENCY)} load phases of {seconds:.0f} s ...")
     servers_dir = WORK / f"wegwijs-{uuid.uuid4().hex[:6]}"
-    servers = Servers(servers_dir)
+    servers = Servers(servers_dir, extra_env=BENCHMARK_LIMITS)
     servers.directory.mkdir(parents=True)
+    progress(f"Wegwijs: starting the servers (rate limits set to fit the load: {', '.join(BENCHMARK_LIMITS)}) ...")
     servers.start()
+    causes: Dict[str, int] = {}
     try:
         subprocess.run(
             [sys.executable, "-m", "bot", "cases", "import", str(PROJECT_ROOT / "data" / "demo" / "cases.csv")],
             cwd=PROJECT_ROOT, env=servers.env(), check=True, stdout=subprocess.DEVNULL,
         )
         rasa_pid, *others = [p.pid for p in reversed(servers.processes)]
-        results["wegwijs"] = measure(servers.rasa_url, rasa_pid, traffic, seconds)
+        results["wegwijs"] = measure("wegwijs", servers.rasa_url, rasa_pid, traffic, seconds, causes)
         results["wegwijs"]["other_rss_mb"] = sum(rss_mb(pid) for pid in others)
     finally:
         servers.stop()
@@ -267,17 +311,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         stock = prepare_stock(ours_examples)
         stock_model = stock / "models" / "scaled.tar.gz"
         if not args.quick or not stock_model.exists():
-            results.setdefault("stock", {})["training_s"] = timed(
-                [RASA, "train", "--force", "--fixed-model-name", "scaled", "--out", "models"], stock
+            progress("Stock Rasa: training the starter assistant (minutes) ...")
+            results.setdefault("stock", {})["training_s"] = train_with_progress(
+                [RASA, "train", "--force", "--fixed-model-name", "scaled", "--out", "models"], stock, "stock"
             )
+        progress("Stock Rasa: starting ...")
         process = start_stock(stock, stock_model)
         try:
-            results.setdefault("stock", {}).update(measure(process.url, process.pid, traffic, seconds))
+            results.setdefault("stock", {}).update(measure("stock", process.url, process.pid, traffic, seconds, causes))
         finally:
             process.terminate()
             process.wait(timeout=30)
         results["stock"]["model_load_s"] = model_load_seconds(stock_model, stock)
         if not args.quick:
+            progress("Wegwijs: timing a full training run ...")
             env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
             results["wegwijs"]["training_s"] = timed(
                 [RASA, "train", "--force", "--data", "data/nlu", "data/rules", "data/stories",
@@ -285,10 +332,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             )
 
     print(f"\nWegwijs {ours_examples} training examples; stock starter data scaled to the same size.")
-    print(f"Load: {seconds:.0f} s per phase, {os.cpu_count()} cores.\n")
+    print(f"Load: {seconds:.0f} s per phase, {os.cpu_count()} cores; Wegwijs's rate limits set to fit the load.\n")
     print(report(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if causes:
+        print(f"\nFAILED: {sum(causes.values())} requests failed. Most frequent causes:\n{error_report(causes)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
