@@ -13,7 +13,13 @@ from actions.services import settings
 from bot.config import PROJECT_ROOT
 from bot.content.nlg import LiveCatalogue
 from bot.dialogue.answers import LAW_QUESTIONS, answer_for, answers_again, last_bot_response, question_beside_fact
-from bot.dialogue.typed_answers import TYPED_ANSWER_MARK, last_buttons, press_for, replayed_parse_data
+from bot.dialogue.typed_answers import (
+    TYPED_ANSWER_MARK,
+    offered_since_previous_message,
+    press_for,
+    replayed_parse_data,
+    with_synonyms,
+)
 from bot.language.reply_language import reply_language
 
 TOPIC_SLOT = "topic"
@@ -58,7 +64,10 @@ class ActionPressTypedButton(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         latest = tracker.latest_message or {}
-        press = press_for(latest.get("text") or "", last_buttons(tracker.events))
+        language = reply_language(tracker.current_slot_values(), settings().default_language)
+        buttons = with_synonyms(offered_since_previous_message(tracker.events), live_catalogue().get(),
+                                (language, "en", "nl"))
+        press = press_for(latest.get("text") or "", buttons)
         parse_data = dict(latest)
         if press is None:  # the message changed meaning in between: let it go on as it was
             parse_data[TYPED_ANSWER_MARK] = "none"

@@ -47,9 +47,9 @@ SENT_BY_CHANNELS = {UNSUPPORTED_PAYLOAD.lstrip("/"), "request_callback", "leave_
 ANSWERED_IN_FORMS = {"choose"}
 # Targets for held-out intent classification, in every language.
 # Regression floors, below the goal of 0.93 accuracy (issue "Hold the conversation"): since 2026-12-04 the held-out
-# set has no copies of training lines any more (up to 99 per language were) and 15 intents more. Measured then:
-# 0.87 (ar) to 0.94 (en). Raise these as the data gets better; never lower them.
-MIN_ACCURACY = 0.86
+# set has no copies of training lines any more (up to 99 per language were) and 15 intents more. Measured
+# 2026-12-04 (evening): 0.883 (ar) to 0.954 (en). Raise these as the data gets better; never lower them.
+MIN_ACCURACY = 0.87
 MIN_MACRO_F1 = 0.88
 
 pytestmark = pytest.mark.slow
@@ -105,9 +105,10 @@ def test_held_out_intent_accuracy(nlu_report, language):
     assert nlu_report[language]["macro_f1"] >= MIN_MACRO_F1, nlu_report
 
 
-# Goal: recall 0.9 or more and false alarms 0.1 or less in every language. Measured 2026-12-04: recall 0.83 (ar,
-# uk) to 1.0, false alarms 0 to 0.17 (so, uk). These floors guard against regressions until the goal is met.
-MIN_DISTRESS_RECALL = 0.8  # a real crisis signal must get the crisis answer and a person
+# Goal: recall 0.9 or more and false alarms 0.1 or less in every language. Measured 2026-12-04 (evening): recall
+# 0.92 to 1.0 (goal met), false alarms 0 in seven languages and 0.17 (2 of 12) in Somali: that floor stays until
+# Somali meets the goal.
+MIN_DISTRESS_RECALL = 0.9  # a real crisis signal must get the crisis answer and a person
 MAX_DISTRESS_FALSE_ALARMS = 0.2  # plain frustration is not distress
 
 

@@ -131,6 +131,10 @@ def law_from_text(text: str, asked: bool = False) -> Optional[str]:
     if named:
         return named
     years = [int(y) for y in _YEAR_RE.findall(" ".join(words))]
+    # "2021 ayaan sharciga helay" (I got the permit in 2021): a phrase of getting or arriving says the year is a
+    # date even where "law" and "permit" are one word.
+    if years and any(len(phrase) > 1 and contains_phrase(words, phrase) for phrase in table.arrival):
+        return law_for_year(years[-1])
     law_year = next((y for y in reversed(years) if y in LAW_YEARS), None)
     if law_year and any(w in table.law_word for w in words):  # "de wet van 2021", "закон 2013"
         return LAW_YEARS[law_year]

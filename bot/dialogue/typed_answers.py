@@ -110,9 +110,26 @@ def press_for(text: str, buttons: Sequence[Mapping[str, Any]]) -> Optional[Press
     return None
 
 
-def last_buttons(events: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """The buttons of the assistant's messages since the user's previous message (the question just asked)."""
-    buttons: List[Dict[str, Any]] = []
+def with_synonyms(
+    offered: Sequence[Tuple[Optional[str], Sequence[Mapping[str, Any]]]], catalogue: Any, languages: Sequence[str]
+) -> List[Dict[str, Any]]:
+    """The buttons of the messages just sent ((response name, buttons) pairs), plus each button's other names
+    from the catalogue: its `also` words and its titles in the other `languages` ("gemeente", "رفتار")."""
+    buttons = [dict(b) for _, shown in offered for b in shown]
+    for response, shown in offered:
+        payloads = {b.get("payload") for b in shown}
+        for number, language in enumerate(dict.fromkeys(languages)):
+            entry = catalogue.get(response, language) if response else None
+            for button in (entry.buttons if entry else ()):
+                if button.payload in payloads:
+                    names = button.also if number == 0 else (button.title, *button.also)
+                    buttons.extend({"title": name, "payload": button.payload} for name in names)
+    return buttons
+
+
+def offered_since_previous_message(events: Sequence[Mapping[str, Any]]) -> List[Tuple[Optional[str], List[Dict]]]:
+    """(response name, buttons) of the assistant's messages since the user's previous message, oldest first."""
+    offered: List[Tuple[Optional[str], List[Dict]]] = []
     seen_current_user_message = False
     for event in reversed(events):
         kind = event.get("event")
@@ -121,8 +138,9 @@ def last_buttons(events: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
                 break
             seen_current_user_message = True
         elif kind == "bot" and seen_current_user_message:
-            buttons = list((event.get("data") or {}).get("buttons") or []) + buttons
-    return buttons
+            buttons = list((event.get("data") or {}).get("buttons") or [])
+            offered.insert(0, ((event.get("metadata") or {}).get("utter_action"), buttons))
+    return offered
 
 
 # Set in the parse data of a message replayed as a button press, so it is not taken for a typed answer again.

@@ -257,6 +257,9 @@ class LanguageDetector:
     # Latin script is shared by five languages and by keyboard mashing: a clear Latin message must also
     # contain words people really wrote in that language.
     MIN_KNOWN_WORDS_LATIN = 2
+    # Arabic and Persian share many short words ("تمام", "خوب"): without a letter only one of
+    # them uses, a message this short never switches between the two.
+    MIN_LETTERS_CLEAR_ARABIC_SCRIPT_UNTOLD = 8
     # Below this many letters langdetect is noise; the n-gram model decides alone.
     MIN_LETTERS_LANGDETECT = 15
 
@@ -277,6 +280,8 @@ class LanguageDetector:
             return Detection(UNDETERMINED, 0.0, False)
         language, confidence = max(probabilities.items(), key=lambda item: item[1])
         clear = letters >= self.MIN_LETTERS_CLEAR[script] and confidence >= self.MIN_CONFIDENCE_CLEAR
+        if script == "arabic" and letters < self.MIN_LETTERS_CLEAR_ARABIC_SCRIPT_UNTOLD:
+            clear = clear and any(ch in _PERSIAN_LETTERS or ch in _ARABIC_LETTERS for ch in cleaned)
         grounded = True
         if script == "latin" and self.model is not None:
             known = self.model.known_words(cleaned, language, script)
@@ -292,11 +297,18 @@ class LanguageDetector:
         probabilities = self.model.probabilities(cleaned, candidates, script) if self.model else {}
         if script == "arabic":
             probabilities = _adjust_arabic_persian(cleaned, probabilities)
+        if script == "latin" and probabilities:
+            probabilities = _combine(probabilities, LATIN_SCRIPT_PRIOR)
         if letters >= self.MIN_LETTERS_LANGDETECT or not probabilities:
             second = langdetect_probabilities(cleaned)
             second = {k: v for k, v in second.items() if k in candidates}
             probabilities = _combine(probabilities, second)
         return probabilities
+
+
+# Most Tigrinya speakers write in Ge'ez script; in Latin letters a word both share ("selam") is more likely
+# Turkish (or Somali) than Tigrinya. Strong evidence still wins: the prior only tips a close call.
+LATIN_SCRIPT_PRIOR = {"nl": 0.22, "en": 0.22, "tr": 0.22, "so": 0.22, "ti": 0.12}
 
 
 def _adjust_arabic_persian(text: str, probabilities: Dict[str, float]) -> Dict[str, float]:

@@ -9,6 +9,7 @@ Forms check their own answers; payloads are already presses.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -20,8 +21,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.answers import TOPIC_INTENTS
-from bot.dialogue.typed_answers import TYPED_ANSWER_MARK, press_for
+from bot.config import Settings
+from bot.content.nlg import LiveCatalogue
+from bot.dialogue.answers import TOPIC_INTENTS, answers_again
+from bot.dialogue.typed_answers import TYPED_ANSWER_MARK, press_for, with_synonyms
+from bot.language.reply_language import reply_language
 
 PRESS_ACTION = "action_press_typed_button"
 NOTE_FACTS_ACTION = "action_note_facts"
@@ -33,7 +37,10 @@ FOLLOW_UP_ANSWERS = (
     "utter_diploma_exemption", "utter_exam_language",
 )
 FOLLOW_UP_MAX_WORDS = 7
+# A message this long, whose topic the model is this sure of, is its own question even beside a button.
+OWN_QUESTION_MIN_WORDS, OWN_QUESTION_CONFIDENCE = 3, 0.6
 FOLLOW_UP_MAX_CONFIDENCE = 0.5
+FOLLOW_UP_LAW_MAX_WORDS = 5
 # Intents a bare fact is often taken for ("nee, de oude wet" reads like "no"): the fact is what counts.
 FACT_ONLY_INTENTS = ("inform", "affirm", "deny", "nlu_fallback", "dont_know", "out_of_scope")
 
@@ -53,6 +60,42 @@ def _since_previous_message(tracker: DialogueStateTracker) -> Tuple[List[Any], L
         elif users == 1:
             recent.append(event)
     return list(reversed(recent)), ran
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> LiveCatalogue:
+    """The content catalogue (reloaded when a file changes): the other names of each button."""
+    return LiveCatalogue(Settings.from_env().content_dir)
+
+
+def question_buttons(tracker: DialogueStateTracker, recent: List[Any]) -> List[Dict[str, Any]]:
+    """The buttons of the question just asked, with their catalogue synonyms in the reply language, English
+    and Dutch (people type "gemeente" whatever language they chat in)."""
+    offered = [((e.metadata or {}).get("utter_action"), (e.data or {}).get("buttons") or [])
+               for e in recent if isinstance(e, BotUttered)]
+    if not any(buttons for _, buttons in offered):
+        return []
+    language = reply_language(tracker.current_slot_values(), "nl")
+    return with_synonyms(offered, _catalogue().get(), (language, "en", "nl"))
+
+
+def _asks_another_topic(latest: UserUttered, pressed_intent: str) -> bool:
+    """A whole question that names a button's word ("do I pay the loan back?" beside "Loan", "is there help
+    in my own language?" beside the language buttons) asks what the model is sure of, not for the button.
+    (The law a message reveals always answers the law question.)"""
+    name, confidence = (latest.intent or {}).get("name"), float((latest.intent or {}).get("confidence") or 0.0)
+    return (len((latest.text or "").split()) > OWN_QUESTION_MIN_WORDS and name in TOPIC_INTENTS
+            and name != pressed_intent and confidence >= OWN_QUESTION_CONFIDENCE)
+
+
+def _other_law_for_the_same_topic(tracker: DialogueStateTracker, latest: UserUttered, last: Optional[str]) -> bool:
+    """"En bij de oude wet?" right after an answer: the same topic for that law, whatever the model guessed
+    (a short message naming a law, unless the model is sure it asks something else)."""
+    intent = latest.intent or {}
+    return (any(e.get("entity") == "law" for e in latest.entities or [])
+            and len((latest.text or "").split()) <= FOLLOW_UP_LAW_MAX_WORDS
+            and float(intent.get("confidence") or 0.0) < FOLLOW_UP_MAX_CONFIDENCE
+            and answers_again(tracker.get_slot("topic"), last))
 
 
 def _last_response(recent: List[Any]) -> Optional[str]:
@@ -93,18 +136,25 @@ class TypedAnswerPolicy(Policy):
     @staticmethod
     def _action_for(tracker: DialogueStateTracker) -> Optional[str]:
         latest = tracker.latest_message
-        if latest is None or tracker.active_loop_name or (latest.text or "").lstrip().startswith("/"):
+        if latest is None or (latest.text or "").lstrip().startswith("/"):
             return None
         recent, ran = _since_previous_message(tracker)
+        if tracker.active_loop_name:
+            # A form checks its own answers, but a typed choice is replayed as its button first, so that no
+            # rule the words resemble ("how I was treated" read as asking for a person) takes it.
+            typed = not ran and not latest.parse_data.get(TYPED_ANSWER_MARK)
+            return PRESS_ACTION if typed and press_for(latest.text or "", question_buttons(tracker, recent)) else None
         if ran:  # after its own prediction, listen (no rule knows what follows it)
             return ACTION_LISTEN_NAME if len(ran) == 1 and ran[0] in (NOTE_FACTS_ACTION, *FOLLOW_UP_ANSWERS) else None
         if latest.parse_data.get(TYPED_ANSWER_MARK):
             return None
-        buttons = [b for e in recent if isinstance(e, BotUttered) for b in (e.data or {}).get("buttons") or []]
-        if buttons and press_for(latest.text or "", buttons):
+        press = press_for(latest.text or "", question_buttons(tracker, recent))
+        if press and ("law" in press.entities or not _asks_another_topic(latest, press.intent)):
             return PRESS_ACTION
         intent = (latest.intent or {}).get("name")
         if intent in FACT_ONLY_INTENTS and any(e.get("entity") in FACT_ENTITIES for e in latest.entities or []):
             return NOTE_FACTS_ACTION
         last_response = _last_response(recent)
+        if _other_law_for_the_same_topic(tracker, latest, last_response):
+            return NOTE_FACTS_ACTION  # it answers the topic again for that law
         return last_response if _stays_on_topic(latest, last_response) else None

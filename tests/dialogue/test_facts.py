@@ -60,3 +60,8 @@ def test_find_facts_gives_entities():
 
 def test_words_are_normalised_without_accents_and_in_ascii_digits():
     assert normalise_words("Vóór ٢٠٢٢!") == ["voor", "2022"]
+
+
+@pytest.mark.parametrize("text", ["2021 ayaan sharciga helay", "ik heb mijn verblijfsvergunning in 2021 gekregen"])
+def test_getting_a_permit_in_2021_is_a_date_even_beside_a_word_for_law(text):
+    assert law_from_text(text, asked=True) == "wi2013"

@@ -1,7 +1,7 @@
 """A typed answer presses the button it names, in any language, with typos, by number or by the fact."""
 import pytest
 
-from bot.dialogue.typed_answers import last_buttons, parse_payload, press_for, replayed_parse_data
+from bot.dialogue.typed_answers import offered_since_previous_message, parse_payload, press_for, replayed_parse_data
 
 LAW_BUTTONS = [
     {"title": "Before 2022 (old law, 2013)", "payload": '/ask_deadline{"law":"wi2013"}'},
@@ -53,11 +53,12 @@ def test_the_buttons_are_those_asked_since_the_previous_user_message():
         {"event": "user", "text": "hi"},
         {"event": "bot", "data": {"buttons": [{"title": "Old", "payload": "/a"}]}},
         {"event": "user", "text": "x"},
-        {"event": "bot", "data": {"buttons": [{"title": "New", "payload": "/b"}]}},
+        {"event": "bot", "data": {"buttons": [{"title": "New", "payload": "/b"}]},
+         "metadata": {"utter_action": "utter_x"}},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "new"},
     ]
-    assert last_buttons(events) == [{"title": "New", "payload": "/b"}]
+    assert offered_since_previous_message(events) == [("utter_x", [{"title": "New", "payload": "/b"}])]
 
 
 def test_a_replayed_press_keeps_the_language_and_is_marked():
@@ -65,3 +66,24 @@ def test_a_replayed_press_keeps_the_language_and_is_marked():
     replayed = replayed_parse_data({"text": "new law", "language": {"code": "en"}, "intent": {"name": "inform"}}, press)
     assert replayed["intent"]["name"] == "ask_deadline" and replayed["language"] == {"code": "en"}
     assert replayed["entities"] == [{"entity": "law", "value": "wi2021"}] and replayed["typed_answer"]
+
+
+def test_the_catalogue_s_other_names_of_a_button_press_it_in_every_language():
+    """`also` words and the button's titles in English and Dutch count as its name ("شهرداری", "gemeente")."""
+    from bot.config import PROJECT_ROOT
+    from bot.content.catalogue import Catalogue
+    from bot.dialogue.typed_answers import with_synonyms
+
+    catalogue = Catalogue.load(PROJECT_ROOT / "data" / "content")
+    question = "utter_ask_complaint_form_complaint_kind"
+    for language, typed in [("fa", "رفتاری که باهام کردن"), ("uk", "як до мене ставились"),
+                            ("tr", "bana kotu davrandilar"), ("ar", "عاملوني بشكل سيء"), ("so", "dhaqan xun")]:
+        shown = [{"title": b.title, "payload": b.payload} for b in catalogue.get(question, language).buttons]
+        assert press_for(typed, shown) is None or language == "tr"  # the shown titles alone are not enough
+        press = press_for(typed, with_synonyms([(question, shown)], catalogue, (language, "en", "nl")))
+        assert press is not None and press.entities == {"complaint_kind": "treatment"}, (language, typed)
+    shown = [{"title": b.title, "payload": b.payload}
+             for b in catalogue.get("utter_ask_complaint_form_complaint_body", "ti").buttons]
+    press = press_for("gemeente", with_synonyms([("utter_ask_complaint_form_complaint_body", shown)], catalogue,
+                                                ("ti", "en", "nl")))
+    assert press is not None and press.entities == {"complaint_body": "municipality"}

@@ -127,3 +127,14 @@ def test_a_language_not_offered_is_found_as_other():
     names = read_language_names([NLU_DIR])
     assert find_requested_language("kun je in het frans antwoorden", names)[0] == "other"
     assert find_requested_language("not french, english please", names)[0] == "en"
+
+
+@pytest.mark.parametrize("text", ["تمام", "ممنون", "خوب"])
+def test_a_short_word_arabic_and_persian_share_never_switches_between_them(detector, text):
+    assert not detector.detect(text).clear
+
+
+def test_a_latin_greeting_turkish_and_tigrinya_share_is_read_as_turkish(detector):
+    # Most Tigrinya is written in Ge'ez script; clear Latin-script Tigrinya is still recognised.
+    assert detector.detect("selam").language == "tr"
+    assert detector.detect("kemey aleka").language == "ti"

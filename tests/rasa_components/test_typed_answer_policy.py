@@ -4,7 +4,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
@@ -74,3 +74,43 @@ def test_after_its_own_prediction_it_listens():
     noted = tracker("nee, de oude wet", intent="deny", entities=[law], buttons=[],
                     after=[ActionExecuted(NOTE_FACTS_ACTION)])
     assert predicted(noted) == "action_listen"
+
+
+def test_a_typed_choice_inside_a_form_is_replayed_as_its_button():
+    """In the complaint form "how they treated me" (read by the model as asking for a person) is the choice."""
+    buttons = [{"title": "A decision", "payload": '/choose{"complaint_kind":"decision"}'},
+               {"title": "How I was treated", "payload": '/choose{"complaint_kind":"treatment"}'}]
+    events = [ActionExecuted("action_listen"), UserUttered("i want to complain", {"name": "file_complaint"}),
+              ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
+              BotUttered("Is it about…", {"buttons": buttons},
+                         metadata={"utter_action": "utter_ask_complaint_form_complaint_kind"}),
+              ActionExecuted("action_listen"),
+              UserUttered("how they treated me", {"name": "request_human", "confidence": 0.49})]
+    form = DialogueStateTracker.from_events("someone", events, DOMAIN.slots)
+    assert predicted(form) == PRESS_ACTION
+    events[-1] = UserUttered("ik wil een mens spreken", {"name": "request_human", "confidence": 0.99})
+    assert predicted(DialogueStateTracker.from_events("someone", events, DOMAIN.slots)) is None
+
+
+def test_a_whole_question_beside_a_topic_button_is_its_own_question():
+    topics = [{"title": "Loan", "payload": "/ask_loan"}, {"title": "Exams", "payload": "/ask_exam"}]
+    own = tracker("do i have to pay the loan back later", intent="ask_loan_repayment", buttons=topics)
+    own.latest_message.intent["confidence"] = 0.9
+    assert predicted(own) is None
+    assert predicted(tracker("the loan", intent="ask_loan_repayment", buttons=topics)) == PRESS_ACTION
+
+
+def test_the_other_law_right_after_an_answer_answers_the_same_topic_again():
+    from rasa.shared.core.events import SlotSet
+
+    def after_pvt(text, confidence):
+        law = {"entity": "law", "value": "wi2013"}
+        parse = {"intent": {"name": "ask_deadline", "confidence": confidence}, "entities": [law], "text": text}
+        events = [ActionExecuted("action_listen"), UserUttered("wat is de pvt?", {"name": "ask_pvt_map"}),
+                  SlotSet("topic", "ask_pvt_map"), SlotSet("law", "wi2021"), ActionExecuted("action_answer_by_law"),
+                  BotUttered("…", metadata={"utter_action": "utter_pvt_map_wi2021"}),
+                  ActionExecuted("action_listen"), UserUttered(text, parse["intent"], [law], parse)]
+        return DialogueStateTracker.from_events("someone", events, DOMAIN.slots)
+
+    assert predicted(after_pvt("en bij de oude wet?", 0.39)) == NOTE_FACTS_ACTION
+    assert predicted(after_pvt("termijn oude wet?", 0.85)) is None  # a question of its own
