@@ -104,7 +104,10 @@ def test_the_objection_terms_come_from_the_data_file():
 
 def test_references_cannot_be_guessed_from_one_another():
     references = [new_reference(2026) for _ in range(2000)]
-    assert len(set(references)) == len(references)
+    # 32**6 references: among 2000 drawn, a clash happens about once in 500 runs (filing draws again then), so
+    # the test allows a few instead of flaking; more would mean the references are not random.
+    assert len(REFERENCE_ALPHABET) ** 6 > 10**9
+    assert len(set(references)) >= len(references) - 3
     assert all(re.fullmatch(rf"KL-2026-[{REFERENCE_ALPHABET}]{{6}}", r) for r in references)
     # Random, not counted: every position uses (nearly) the whole alphabet.
     for position in range(8, 14):
