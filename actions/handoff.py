@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.services import sessions, settings, verified_case
 from bot.db import transaction
 from bot.dialogue.replies import handoff_replies
+from bot.handoff.retries import RETRY_INTENT, RETRY_REMINDER
 from bot.handoff.workflow import (
     HANDOFF_REASONS,
     HandoffRequest,
@@ -34,7 +35,6 @@ from bot.patterns import parse_phone_number
 logger = logging.getLogger(__name__)
 
 REASON_ENTITY = "handoff_reason"
-RETRY_INTENT = "EXTERNAL_retry_handoff"
 ATTEMPT_ENTITY = "handoff_attempt"
 RETRY_DELAY = dt.timedelta(minutes=2)
 MAX_RETRIES = 10
@@ -102,7 +102,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
                 RETRY_INTENT,
                 trigger_date_time=dt.datetime.now() + RETRY_DELAY,
                 entities={REASON_ENTITY: reason, ATTEMPT_ENTITY: str(attempt)},
-                name="retry_handoff",
+                name=RETRY_REMINDER,
                 kill_on_user_message=False,
             )
         ]

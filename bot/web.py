@@ -16,12 +16,14 @@ from bot.console import create_console
 from bot.content.catalogue import widget_texts
 from bot.content.nlg import LiveCatalogue, nlg_response
 from bot.db import make_engine, sessions_for
+from bot.handoff.retries import recover_retries
 from bot.language.detection import SUPPORTED_LANGUAGES
 from bot.privacy.erasure import erase_requested
 from bot.privacy.log_redaction import protect_everything
 
 WIDGET_DIR = Path(__file__).resolve().parent / "static" / "widget"
 ERASER_PERIOD_SECONDS = 3
+RETRY_RECOVERY_PERIOD_SECONDS = 60
 
 logger = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)
@@ -66,14 +68,32 @@ def create_app(settings: Settings) -> Sanic:
     protect_everything()
 
     @app.listener("after_server_start")
-    async def start_eraser(app_: Sanic, _loop: object) -> None:
-        app_.ctx.eraser = asyncio.get_running_loop().create_task(_carry_out_erasure_requests(settings))
+    async def start_background_work(app_: Sanic, _loop: object) -> None:
+        loop = asyncio.get_running_loop()
+        app_.ctx.background = [loop.create_task(_carry_out_erasure_requests(settings)),
+                               loop.create_task(_recover_handoff_retries(settings))]
 
     @app.listener("before_server_stop")
-    async def stop_eraser(app_: Sanic, _loop: object) -> None:
-        app_.ctx.eraser.cancel()
+    async def stop_background_work(app_: Sanic, _loop: object) -> None:
+        for task in app_.ctx.background:
+            task.cancel()
 
     return app
+
+
+async def _recover_handoff_retries(settings: Settings) -> None:
+    """Handoff retries a restarted Rasa server forgot run again (bot/handoff/retries.py)."""
+    if not settings.rasa_token:
+        logger.warning("No WEGWIJS_RASA_TOKEN: handoff retries lost in a Rasa restart are not recovered")
+        return
+    tracker_engine = make_engine(settings.tracker_store_url)
+    while True:
+        await asyncio.sleep(RETRY_RECOVERY_PERIOD_SECONDS)
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, recover_retries, tracker_engine, settings.rasa_url, settings.rasa_token)
+        except Exception:  # noqa: BLE001 - tried again next round
+            logger.exception("Handoff retries not looked after this round")
 
 
 async def _carry_out_erasure_requests(settings: Settings) -> None:
