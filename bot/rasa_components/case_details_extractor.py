@@ -6,43 +6,19 @@ These are patterns, not words, so no training examples are needed; entities come
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.message import Message
 
 from bot.cases import find_case_details
 from bot.complaints.register import find_complaint_reference
+from bot.rasa_components.text_entities import TextEntityExtractor
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CaseDetailsExtractor(GraphComponent, EntityExtractorMixin):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CaseDetailsExtractor":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue  # button payloads carry their own entities
-            entities = [
-                {"entity": name, "value": value, "start": start, "end": end}
-                for name, value, start, end in find_case_details(text) + find_complaint_reference(text)
-            ]
-            if entities:
-                message.set(
-                    ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities), add_to_output=True
-                )
-        return messages
+class CaseDetailsExtractor(TextEntityExtractor):
+    def entities_in(self, text: str) -> List[Dict[str, Any]]:
+        return [
+            {"entity": name, "value": value, "start": start, "end": end}
+            for name, value, start, end in find_case_details(text) + find_complaint_reference(text)
+        ]
