@@ -241,6 +241,7 @@ class SetUp:
     url: str  # the REST channel's webhook
     processes: List[Process]
     stop: Callable[[], None]
+    servers: Optional[object] = None  # the ScaledServers, for the fault run (benchmarks/faults.py)
 
 
 def start_one(directory: Path) -> SetUp:
@@ -273,7 +274,7 @@ def start_scaled(directory: Path, stack: ExitStack, scale: int) -> SetUp:
     processes = [Process(name, servers.pid(name)) for name in order]
     return SetUp(f"scale-out ({scale} Rasa, {scale} action servers, web app, nginx, PostgreSQL, Redis)",
                  # REST is internal only (not on nginx's public port): straight at nginx's internal listener
-                 f"{servers.rasa_api_url}/webhooks/rest/webhook", processes, servers.stop)
+                 f"{servers.rasa_api_url}/webhooks/rest/webhook", processes, servers.stop, servers)
 
 
 # --- the two modes ----------------------------------------------------------------------------------

@@ -43,13 +43,23 @@ def postgres_database() -> Iterator[str]:
     try:
         yield str(make_url(POSTGRES_URL).set(database=name))
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        import psycopg2
+
+        try:
+            _drop(admin, name)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):  # PostgreSQL restarted meanwhile (fault run)
+            admin = _admin_connection()
+            _drop(admin, name)
         admin.close()
+
+
+def _drop(admin, name: str) -> None:
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @contextmanager

@@ -65,6 +65,7 @@ class ScaledServers:
     actions_lb_port: int = field(default_factory=free_port)  # nginx, internal: the action servers
     rasa_api_port: int = field(default_factory=free_port)  # nginx, internal: Rasa's HTTP API
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: Dict[str, List[str]] = field(default_factory=dict)  # how each process was started, to restart it
 
     def __post_init__(self) -> None:
         self.rasa_ports = self.rasa_ports or [free_port() for _ in range(self.scale)]
@@ -155,7 +156,8 @@ class ScaledServers:
     # --- processes ------------------------------------------------------------------------------
 
     def _spawn(self, name: str, args: List[str]) -> None:
-        log = open(self.directory / f"{name}.log", "wb")
+        self.commands[name] = args
+        log = open(self.directory / f"{name}.log", "ab")
         # A session of its own: stop() can end the process with everything it started (nginx's workers).
         self.processes[name] = subprocess.Popen(
             args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -230,6 +232,26 @@ class ScaledServers:
         """Stop one process (e.g. "rasa2"), as if its machine went down."""
         process = self.processes.pop(name)
         _end(process)
+
+    def kill_one(self, name: str) -> None:
+        """End one process at once (SIGKILL), as a crash would: no shutdown of its own."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+    def restart_one(self, name: str, timeout: float = 300.0) -> None:
+        """Start a stopped or killed process again as it was started, and wait until it answers."""
+        self._spawn(name, self.commands[name])
+        self._wait_for(self.health_url(name), time.monotonic() + timeout)
+
+    def health_url(self, name: str) -> str:
+        number = int(name[-1]) - 1 if name[-1].isdigit() else 0
+        if name.startswith("rasa"):
+            return f"{self.rasa_urls[number]}/"
+        if name.startswith("actions"):
+            return f"http://127.0.0.1:{self.actions_ports[number]}/health"
+        return f"{self.web_url}/health" if name == "web" else f"{self.public_url}/"
 
     def stop(self) -> None:
         # nginx first (nothing new reaches the servers), then the rest at once.
