@@ -55,6 +55,11 @@ class RasaApi:
     async def resume(self, sender_id: str) -> None:
         await self.append_events(sender_id, [{"event": "resume"}])
 
+    async def trigger_intent(self, sender_id: str, intent: str, entities: Any) -> Dict[str, Any]:
+        """As a reminder does: `intent` comes in, unseen by the user; the answer goes to their latest channel."""
+        return await self._post(f"{self._conversation(sender_id)}/trigger_intent",
+                                {"name": intent, "entities": entities or {}}, output_channel="latest")
+
     async def run_action(self, sender_id: str, action: str) -> Dict[str, Any]:
         """Runs `action` in the conversation; its messages go to the user's latest channel."""
         return await self._post(f"{self._conversation(sender_id)}/execute", {"name": action},

@@ -20,6 +20,7 @@ from bot.handoff.retries import recover_retries
 from bot.language.detection import SUPPORTED_LANGUAGES
 from bot.privacy.erasure import erase_requested
 from bot.privacy.log_redaction import protect_everything
+from bot.rasa_api import RasaApi
 
 WIDGET_DIR = Path(__file__).resolve().parent / "static" / "widget"
 ERASER_PERIOD_SECONDS = 3
@@ -87,11 +88,11 @@ async def _recover_handoff_retries(settings: Settings) -> None:
         logger.warning("No WEGWIJS_RASA_TOKEN: handoff retries lost in a Rasa restart are not recovered")
         return
     tracker_engine = make_engine(settings.tracker_store_url)
+    rasa = RasaApi(settings.rasa_url, settings.rasa_token)
     while True:
         await asyncio.sleep(RETRY_RECOVERY_PERIOD_SECONDS)
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, recover_retries, tracker_engine, settings.rasa_url, settings.rasa_token)
+            await recover_retries(tracker_engine, rasa)
         except Exception:  # noqa: BLE001 - tried again next round
             logger.exception("Handoff retries not looked after this round")
 

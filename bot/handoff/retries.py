@@ -3,18 +3,16 @@
 When the database is down, `action_request_human` tells the newcomer so and schedules a Rasa reminder that
 asks again (EXTERNAL_retry_handoff, every two minutes). Rasa keeps reminders in memory only: a restart of
 that server loses them, and with them the request for a person. The reminder is also an event of the
-conversation in the tracker store, so the web app looks there every minute: a retry that was due a while ago
-and never ran is triggered through Rasa's HTTP API, exactly as the reminder would have done. If the database
-is still down, that run schedules the next reminder, which is looked after in the same way.
+conversation in the tracker store, so the web app looks there every minute: a retry that was due a while
+ago and never ran is triggered through Rasa's HTTP API (bot/rasa_api.py), as the reminder would have done.
+If the database is still down, that run schedules the next reminder, which is looked after in the same way.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -22,6 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
 from bot.privacy.conversations import has_events_table
+from bot.rasa_api import RasaApi, RasaUnavailable
 from bot.transcripts import events_table
 
 logger = logging.getLogger(__name__)
@@ -89,27 +88,16 @@ def _ran(connection, sender_id: str, reminder_id: int) -> bool:
     return bool(connection.execute(select(func.count()).select_from(events_table).where(later, fired)).scalar())
 
 
-def trigger_retry(rasa_url: str, token: str, retry: OverdueRetry, timeout: float = 30.0) -> bool:
-    """Runs the retry as the reminder would have (Rasa's trigger_intent, answered on the conversation's own
-    channel). False when Rasa does not answer: the next round tries again."""
-    query = urllib.parse.urlencode({"token": token, "output_channel": "latest"})
-    url = f"{rasa_url.rstrip('/')}/conversations/{urllib.parse.quote(retry.sender_id, safe='')}/trigger_intent?{query}"
-    body = json.dumps({"name": RETRY_INTENT, "entities": retry.entities or {}}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError) as error:
-        logger.warning("Handoff retry not triggered (Rasa: %s); next round", type(error).__name__)
-        return False
-
-
-def recover_retries(tracker_engine: Engine, rasa_url: str, token: str, now: Optional[dt.datetime] = None) -> int:
-    """One round: triggers every overdue retry; how many ran."""
+async def recover_retries(tracker_engine: Engine, rasa: RasaApi, now: Optional[dt.datetime] = None) -> int:
+    """One round: runs every overdue retry as its reminder would have; how many ran (Rasa down: next round)."""
+    overdue = await asyncio.get_running_loop().run_in_executor(None, overdue_retries, tracker_engine, now)
     done = 0
-    for retry in overdue_retries(tracker_engine, now):
-        if trigger_retry(rasa_url, token, retry):
+    for retry in overdue:
+        try:
+            await rasa.trigger_intent(retry.sender_id, RETRY_INTENT, retry.entities)
             done += 1
+        except RasaUnavailable as error:
+            logger.warning("Handoff retry not triggered (Rasa: %s); next round", error)
     if done:
         logger.info("Handoff retries lost with a restarted Rasa server run again: %d", done)
     return done

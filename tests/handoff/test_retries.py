@@ -1,4 +1,5 @@
 """Handoff retries a restarted Rasa server forgot: found in the tracker store and run again."""
+import asyncio
 import datetime as dt
 import json
 import threading
@@ -15,6 +16,7 @@ from bot.devservers import Servers
 from bot.devservers.databases import allow_connections, postgres_database
 from bot.handoff.retries import OVERDUE_AFTER, RETRY_INTENT, RETRY_REMINDER, overdue_retries, recover_retries
 from bot.models import Handoff
+from bot.rasa_api import RasaApi
 from bot.transcripts import events_table
 
 NOW = dt.datetime(2026, 12, 4, 12, 0)
@@ -68,6 +70,7 @@ def test_an_overdue_retry_is_triggered_as_the_reminder_would_have_been(tracker_e
         def do_POST(self):  # noqa: N802 - http.server's name
             calls.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
             self.send_response(200)
+            self.send_header("Content-Type", "application/json")  # as Rasa answers
             self.end_headers()
             self.wfile.write(b"{}")
 
@@ -78,9 +81,9 @@ def test_an_overdue_retry_is_triggered_as_the_reminder_would_have_been(tracker_e
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         reminder(tracker_engine, "telegram-1", NOW - dt.timedelta(minutes=5))
-        rasa_url = f"http://127.0.0.1:{server.server_port}"
-        assert recover_retries(tracker_engine, rasa_url, "tok", NOW) == 1
-        assert recover_retries(tracker_engine, "http://127.0.0.1:9", "tok", NOW) == 0  # Rasa down: next round
+        rasa = RasaApi(f"http://127.0.0.1:{server.server_port}", "tok")
+        assert asyncio.run(recover_retries(tracker_engine, rasa, NOW)) == 1
+        assert asyncio.run(recover_retries(tracker_engine, RasaApi("http://127.0.0.1:9", "tok"), NOW)) == 0  # down
     finally:
         server.shutdown()
     path, body = calls[0]
@@ -110,7 +113,8 @@ def test_a_rasa_restart_during_a_handoff_retry_loses_no_handoff(tmp_path, model_
             servers.start()
             tracker_engine = make_engine(f"sqlite:///{servers.directory / 'tracker.db'}")
             later = dt.datetime.now() + dt.timedelta(minutes=2) + OVERDUE_AFTER + dt.timedelta(seconds=5)
-            assert recover_retries(tracker_engine, servers.rasa_url, servers.rasa_token, later) == 1
+            rasa = RasaApi(servers.rasa_url, servers.rasa_token)
+            assert asyncio.run(recover_retries(tracker_engine, rasa, later)) == 1
             deadline = time.monotonic() + 30
             stored = []
             while not stored and time.monotonic() < deadline:
@@ -119,7 +123,7 @@ def test_a_rasa_restart_during_a_handoff_retry_loses_no_handoff(tmp_path, model_
                                                 .where(Handoff.__table__.c.sender_id == sender)).all()
                 time.sleep(0.2)
             assert len(stored) == 1
-            assert recover_retries(tracker_engine, servers.rasa_url, servers.rasa_token, later) == 0  # once
+            assert asyncio.run(recover_retries(tracker_engine, rasa, later)) == 0  # once
         finally:
             servers.stop()
             allow_connections(url, True)
