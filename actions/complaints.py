@@ -38,7 +38,7 @@ from bot.complaints.register import (
 )
 from bot.content.catalogue import Catalogue
 from bot.db import transaction
-from bot.dialogue.typed_answers import press_for
+from bot.dialogue.typed_answers import press_for, synonym_languages
 from bot.models import utc_now
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _catalogue() -> Catalogue:
 def button_choice(question: str, slot: str, text: str, language: str) -> Optional[str]:
     """The value of the `question`'s button that the user typed instead of pressing it ("the municipality",
     "gemeente", "2"), matched loosely in their language, then in English and Dutch."""
-    for entry_language in dict.fromkeys((language, "en", "nl")):
+    for entry_language in synonym_languages(language):
         entry = _catalogue().get(question, entry_language)
         buttons = [{"title": title, "payload": b.payload} for b in (entry.buttons if entry else ())
                    for title in (b.title, *b.also)]

@@ -18,6 +18,7 @@ from bot.dialogue.typed_answers import (
     offered_since_previous_message,
     press_for,
     replayed_parse_data,
+    synonym_languages,
     with_synonyms,
 )
 from bot.language.reply_language import reply_language
@@ -66,7 +67,7 @@ class ActionPressTypedButton(Action):
         latest = tracker.latest_message or {}
         language = reply_language(tracker.current_slot_values(), settings().default_language)
         buttons = with_synonyms(offered_since_previous_message(tracker.events), live_catalogue().get(),
-                                (language, "en", "nl"))
+                                synonym_languages(language))
         press = press_for(latest.get("text") or "", buttons)
         parse_data = dict(latest)
         if press is None:  # the message changed meaning in between: let it go on as it was

@@ -38,27 +38,14 @@ from typing import Dict, List, Optional, Sequence
 
 import aiohttp
 
-from benchmarks.load import BENCH_REDIS_DB, HELD_OUT, LIFTED_LIMITS
+from benchmarks.load import BENCH_REDIS_DB, LIFTED_LIMITS, conversations
 from bot.nlu.evaluation import format_table
-from bot.nlu.training_data import read_examples
 
 RETRIES = 20
 RETRY_PAUSE_SECONDS = 1.0
 REQUEST_TIMEOUT_SECONDS = 30
 STEADY_SECONDS = 15
 REDIS_PAUSE_SECONDS = 10
-
-
-def conversations(seed: int = 0, count: int = 600) -> List[List[str]]:
-    """Conversations of 4-6 held-out messages in one language, without "forget me": an erased conversation
-    would count as lost."""
-    rng = random.Random(seed)
-    by_language: Dict[str, List[str]] = {}
-    for example in read_examples([HELD_OUT]):
-        if example.intent != "delete_my_data":
-            by_language.setdefault(example.language, []).append(example.text)
-    languages = sorted(by_language)
-    return [rng.sample(by_language[languages[i % len(languages)]], rng.randint(4, 6)) for i in range(count)]
 
 
 @dataclass
@@ -216,7 +203,8 @@ def run(users: int, think: float, postgres_restart: Sequence[str]) -> Dict[str, 
         setup = start_scaled(directory, stack, 2)
         stack.callback(setup.stop)
         servers = setup.servers
-        load = Users(setup.url, conversations(), users, think)
+        # Without "forget me": an erased conversation would count as lost.
+        load = Users(setup.url, conversations(leave_out=("delete_my_data",)), users, think)
         timeline = asyncio.run(_under_load(load, faults(servers, postgres_restart)))
         print("Reading every conversation back ...", flush=True)
         read = {s: read_back(servers.rasa_api_url, servers.rasa_token, s) for s in {m.sender for m in load.sent}}

@@ -41,7 +41,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Collection, Dict, List, Optional, Sequence
 
 import aiohttp
 
@@ -57,12 +57,14 @@ SAMPLE_SECONDS = 30
 # --- traffic ----------------------------------------------------------------------------------------
 
 
-def conversations(seed: int = 0, count: int = 600) -> List[List[str]]:
-    """Conversations of 4-6 held-out messages, each in one language; every language about as often."""
+def conversations(seed: int = 0, count: int = 600, leave_out: Collection[str] = ()) -> List[List[str]]:
+    """Conversations of 4-6 held-out messages, each in one language; every language about as often.
+    `leave_out`: intents whose messages are not sent."""
     rng = random.Random(seed)
     by_language: Dict[str, List[str]] = {}
     for example in read_examples([HELD_OUT]):
-        by_language.setdefault(example.language, []).append(example.text)
+        if example.intent not in leave_out:
+            by_language.setdefault(example.language, []).append(example.text)
     languages = sorted(by_language)
     return [rng.sample(by_language[languages[i % len(languages)]], rng.randint(4, 6)) for i in range(count)]
 

@@ -110,6 +110,12 @@ def press_for(text: str, buttons: Sequence[Mapping[str, Any]]) -> Optional[Press
     return None
 
 
+def synonym_languages(language: str) -> Tuple[str, ...]:
+    """Where a button's other names are looked up: the conversation's language, then English and Dutch
+    (people type "gemeente" or "DUO letter" whatever language they chat in)."""
+    return tuple(dict.fromkeys((language, "en", "nl")))
+
+
 def with_synonyms(
     offered: Sequence[Tuple[Optional[str], Sequence[Mapping[str, Any]]]], catalogue: Any, languages: Sequence[str]
 ) -> List[Dict[str, Any]]:
@@ -118,7 +124,7 @@ def with_synonyms(
     buttons = [dict(b) for _, shown in offered for b in shown]
     for response, shown in offered:
         payloads = {b.get("payload") for b in shown}
-        for number, language in enumerate(dict.fromkeys(languages)):
+        for number, language in enumerate(languages):
             entry = catalogue.get(response, language) if response else None
             for button in (entry.buttons if entry else ()):
                 if button.payload in payloads:

@@ -24,7 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.config import Settings
 from bot.content.nlg import LiveCatalogue
 from bot.dialogue.answers import TOPIC_INTENTS, answers_again
-from bot.dialogue.typed_answers import TYPED_ANSWER_MARK, press_for, with_synonyms
+from bot.dialogue.typed_answers import TYPED_ANSWER_MARK, press_for, synonym_languages, with_synonyms
 from bot.language.reply_language import reply_language
 
 PRESS_ACTION = "action_press_typed_button"
@@ -63,20 +63,24 @@ def _since_previous_message(tracker: DialogueStateTracker) -> Tuple[List[Any], L
 
 
 @lru_cache(maxsize=1)
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
 def _catalogue() -> LiveCatalogue:
     """The content catalogue (reloaded when a file changes): the other names of each button."""
-    return LiveCatalogue(Settings.from_env().content_dir)
+    return LiveCatalogue(_settings().content_dir)
 
 
 def question_buttons(tracker: DialogueStateTracker, recent: List[Any]) -> List[Dict[str, Any]]:
-    """The buttons of the question just asked, with their catalogue synonyms in the reply language, English
-    and Dutch (people type "gemeente" whatever language they chat in)."""
+    """The buttons of the question just asked, with their catalogue synonyms (`synonym_languages`)."""
     offered = [((e.metadata or {}).get("utter_action"), (e.data or {}).get("buttons") or [])
                for e in recent if isinstance(e, BotUttered)]
     if not any(buttons for _, buttons in offered):
         return []
-    language = reply_language(tracker.current_slot_values(), "nl")
-    return with_synonyms(offered, _catalogue().get(), (language, "en", "nl"))
+    language = reply_language(tracker.current_slot_values(), _settings().default_language)
+    return with_synonyms(offered, _catalogue().get(), synonym_languages(language))
 
 
 def _asks_another_topic(latest: UserUttered, pressed_intent: str) -> bool:
